@@ -1,0 +1,19 @@
+from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect
+
+from .roles import Role, roles_of
+
+
+class StaffLoginView(LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def home(request):
+    """Each role lands where its work is: housekeeping on the tablet page, the desk on the board."""
+    roles = roles_of(request.user)
+    if roles & {Role.FRONT_DESK, Role.MANAGER}:
+        return redirect("rooms:board")
+    if Role.HOUSEKEEPING in roles:
+        return redirect("rooms:housekeeping")
+    return redirect("logout")

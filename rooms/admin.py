@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import Guest, Room, RoomMove, RoomStatusChange, RoomType, Stay
+
+
+@admin.register(RoomType)
+class RoomTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "capacity", "rack_rate")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("number", "floor", "extension", "room_type", "housekeeping_status", "service_state", "dnd")
+    list_filter = ("floor", "room_type", "housekeeping_status", "service_state")
+    search_fields = ("number", "extension")
+
+
+@admin.register(Guest)
+class GuestAdmin(admin.ModelAdmin):
+    list_display = ("last_name", "first_name", "language", "vip", "email")
+    search_fields = ("last_name", "first_name", "email", "document_number")
+
+
+@admin.register(Stay)
+class StayAdmin(admin.ModelAdmin):
+    list_display = ("guest", "room", "arrival", "departure", "status", "phone_class")
+    list_filter = ("status", "phone_class")
+    raw_id_fields = ("guest", "sharers", "room")
+
+
+@admin.register(RoomStatusChange)
+class RoomStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ("room", "from_status", "to_status", "source", "changed_by", "changed_at")
+    list_filter = ("source",)
+
+
+admin.site.register(RoomMove)

@@ -1,0 +1,35 @@
+class RoomRuleError(Exception):
+    """A hotel rule refused a change. `message` says what to do; `code` is stable for the API."""
+
+    code = "rule_violation"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidTransition(RoomRuleError):
+    code = "invalid_transition"
+
+
+class RoomNotAvailable(RoomRuleError):
+    code = "room_not_available"
+
+
+class RoomNotReady(RoomRuleError):
+    """The room is in service and vacant but not ready; in 'warn' mode the desk may confirm."""
+
+    code = "room_not_ready"
+
+    def __init__(self, message: str, *, confirmable: bool = False):
+        super().__init__(message)
+        self.confirmable = confirmable
+
+
+class StayStateError(RoomRuleError):
+    code = "stay_state"

@@ -1,0 +1,182 @@
+"""Reads for the pages. Each returns everything its page shows in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from hotelpbx.core.timeutil import hotel_today
+
+from .models import Guest, HousekeepingStatus, Room, RoomType, ServiceState, Stay, StayStatus
+
+
+def _in_house_prefetch() -> Prefetch:
+    return Prefetch(
+        "stays",
+        queryset=Stay.objects.filter(status=StayStatus.IN_HOUSE).select_related("guest"),
+        to_attr="in_house_stays",
+    )
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    floor: int | None = None
+    occupancy: str = ""  # "", "vacant", "occupied"
+    housekeeping: str = ""  # "", dirty, clean, inspected
+    service: str = ""  # "", "out" (out of order or out of service)
+    room_type: str = ""  # RoomType.code
+    departing: bool = False
+    query: str = ""  # room number or guest name
+
+
+def board_rooms(filters: BoardFilters | None = None, *, today: date | None = None) -> list[Room]:
+    """Rooms for the board with their in-house stay and flags; 3 queries whatever the size."""
+    filters = filters or BoardFilters()
+    today = today or hotel_today()
+    rooms: QuerySet[Room] = Room.objects.select_related("room_type").prefetch_related(_in_house_prefetch())
+    if filters.floor is not None:
+        rooms = rooms.filter(floor=filters.floor)
+    if filters.housekeeping:
+        rooms = rooms.filter(housekeeping_status=filters.housekeeping)
+    if filters.service == "out":
+        rooms = rooms.exclude(service_state=ServiceState.IN_SERVICE)
+    if filters.room_type:
+        rooms = rooms.filter(room_type__code=filters.room_type)
+    in_house = Q(stays__status=StayStatus.IN_HOUSE)
+    if filters.occupancy == "occupied":
+        rooms = rooms.filter(in_house)
+    elif filters.occupancy == "vacant":
+        rooms = rooms.exclude(pk__in=Stay.objects.filter(status=StayStatus.IN_HOUSE).values("room_id"))
+    if filters.departing:
+        rooms = rooms.filter(stays__status=StayStatus.IN_HOUSE, stays__departure__lte=today)
+    if filters.query:
+        q = filters.query.strip()
+        rooms = rooms.filter(
+            Q(number__istartswith=q)
+            | Q(stays__status=StayStatus.IN_HOUSE, stays__guest__last_name__icontains=q)
+        ).distinct()
+    result = list(rooms.order_by("floor", "number"))
+    for room in result:
+        stay = room.in_house_stays[0] if room.in_house_stays else None
+        room.stay = stay
+        room.departing_today = bool(stay and stay.departure <= today)
+    return result
+
+
+def rooms_by_floor(rooms: list[Room]) -> list[tuple[int, list[Room]]]:
+    floors: dict[int, list[Room]] = {}
+    for room in rooms:
+        floors.setdefault(room.floor, []).append(room)
+    return sorted(floors.items())
+
+
+def board_counts(rooms: list[Room]) -> dict[str, int]:
+    occupied = sum(1 for r in rooms if r.stay)
+    return {
+        "total": len(rooms),
+        "occupied": occupied,
+        "vacant": len(rooms) - occupied,
+        "dirty": sum(1 for r in rooms if r.housekeeping_status == HousekeepingStatus.DIRTY),
+        "out": sum(1 for r in rooms if r.service_state != ServiceState.IN_SERVICE),
+        "departing": sum(1 for r in rooms if r.departing_today),
+    }
+
+
+def floors() -> list[int]:
+    return list(Room.objects.order_by("floor").values_list("floor", flat=True).distinct())
+
+
+def room_types() -> QuerySet[RoomType]:
+    return RoomType.objects.all()
+
+
+def arrivals_today(today: date | None = None) -> QuerySet[Stay]:
+    today = today or hotel_today()
+    return (
+        Stay.objects.filter(status=StayStatus.RESERVED, arrival__lte=today, departure__gt=today)
+        .select_related("guest", "room", "room_type")
+        .order_by("arrival", "guest__last_name")
+    )
+
+
+def departures_today(today: date | None = None) -> QuerySet[Stay]:
+    today = today or hotel_today()
+    return (
+        Stay.objects.filter(status=StayStatus.IN_HOUSE, departure__lte=today)
+        .select_related("guest", "room", "room__room_type")
+        .order_by("room__number")
+    )
+
+
+def in_house(today: date | None = None) -> QuerySet[Stay]:
+    return (
+        Stay.objects.filter(status=StayStatus.IN_HOUSE)
+        .select_related("guest", "room", "room__room_type")
+        .order_by("room__number")
+    )
+
+
+def guest_search(query: str, *, limit: int = 50) -> QuerySet[Guest]:
+    query = (query or "").strip()
+    guests = Guest.objects.all()
+    if query:
+        terms = query.split()
+        for term in terms:
+            guests = guests.filter(
+                Q(last_name__icontains=term)
+                | Q(first_name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(phone__icontains=term)
+                | Q(document_number__iexact=term)
+            )
+    return guests.prefetch_related(
+        Prefetch("stays", queryset=Stay.objects.select_related("room").order_by("-arrival"), to_attr="recent_stays")
+    ).order_by("last_name", "first_name")[:limit]
+
+
+def room_suggestions(*, adults: int = 1, room_type: RoomType | None = None, limit: int = 12) -> list[Room]:
+    """Vacant, in-service rooms that fit the party: ready rooms first, the asked-for type first."""
+    occupied = Stay.objects.filter(status=StayStatus.IN_HOUSE).values("room_id")
+    rooms = (
+        Room.objects.filter(service_state=ServiceState.IN_SERVICE, room_type__capacity__gte=adults)
+        .exclude(pk__in=occupied)
+        .select_related("room_type")
+    )
+    readiness = {HousekeepingStatus.INSPECTED: 0, HousekeepingStatus.CLEAN: 1, HousekeepingStatus.DIRTY: 2}
+    ranked = sorted(
+        rooms,
+        key=lambda r: (
+            0 if room_type is None or r.room_type_id == room_type.pk else 1,
+            readiness[r.housekeeping_status],
+            r.room_type.capacity,
+            r.floor,
+            r.number,
+        ),
+    )
+    return ranked[:limit]
+
+
+def room_history(room: Room, *, limit: int = 50):
+    """Status changes, stays and moves of one room, newest first."""
+    changes = room.status_changes.select_related("changed_by")[:limit]
+    stays = room.stays.select_related("guest").order_by("-arrival")[:limit]
+    moves = (room.moves_in.all() | room.moves_out.all()).select_related("stay__guest", "from_room", "to_room")[:limit]
+    return {"status_changes": list(changes), "stays": list(stays), "moves": list(moves)}
+
+
+def housekeeping_rooms(*, floor: int | None = None, today: date | None = None) -> list[Room]:
+    """Rooms for the tablet: departures and dirty rooms first, then by number."""
+    rooms = board_rooms(BoardFilters(floor=floor), today=today)
+
+    def priority(room: Room) -> tuple:
+        if room.departing_today:
+            rank = 0
+        elif room.housekeeping_status == HousekeepingStatus.DIRTY:
+            rank = 1
+        elif room.housekeeping_status == HousekeepingStatus.CLEAN:
+            rank = 2
+        else:
+            rank = 3
+        return (rank, room.floor, room.number)
+
+    return sorted(rooms, key=priority)

@@ -1,0 +1,440 @@
+"""Writes with the hotel's rules. Every staff action leaves an audit entry; every change that the
+room phone should reflect goes to the PBX seam (rooms.phone) in the same transaction."""
+
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotelpbx.core.audit import audit_record
+from hotelpbx.core.timeutil import hotel_today
+
+from .errors import InvalidTransition, RoomNotAvailable, RoomNotReady, RoomRuleError, StayStateError
+from .models import (
+    Guest,
+    HousekeepingStatus,
+    PhoneClass,
+    Room,
+    RoomMove,
+    RoomStatusChange,
+    RoomType,
+    ServiceState,
+    StatusSource,
+    Stay,
+    StayStatus,
+)
+from .phone import PhoneChange, phone_sync
+
+# ----------------------------------------------------------------------------------------------------
+# Room status
+# ----------------------------------------------------------------------------------------------------
+
+
+class RoomStatusTarget:
+    """What a tap on the tablet, a desk change or a phone code can ask a room to become."""
+
+    DIRTY = HousekeepingStatus.DIRTY.value
+    CLEAN = HousekeepingStatus.CLEAN.value
+    INSPECTED = HousekeepingStatus.INSPECTED.value
+    OUT_OF_ORDER = ServiceState.OUT_OF_ORDER.value
+    OUT_OF_SERVICE = ServiceState.OUT_OF_SERVICE.value
+    IN_SERVICE = "in_service"
+
+    HOUSEKEEPING = (DIRTY, CLEAN, INSPECTED)
+    SERVICE = (OUT_OF_ORDER, OUT_OF_SERVICE)
+    ALL = (DIRTY, CLEAN, INSPECTED, OUT_OF_ORDER, OUT_OF_SERVICE, IN_SERVICE)
+    LABELS = {
+        DIRTY: "Dirty",
+        CLEAN: "Clean",
+        INSPECTED: "Inspected",
+        OUT_OF_ORDER: "Out of order",
+        OUT_OF_SERVICE: "Out of service",
+        IN_SERVICE: "Back in service",
+    }
+
+
+# Housekeeping moves a room dirty -> clean -> inspected; any used or re-checked room goes back to dirty.
+HOUSEKEEPING_TRANSITIONS: dict[str, set[str]] = {
+    HousekeepingStatus.DIRTY: {HousekeepingStatus.CLEAN},
+    HousekeepingStatus.CLEAN: {HousekeepingStatus.INSPECTED, HousekeepingStatus.DIRTY},
+    HousekeepingStatus.INSPECTED: {HousekeepingStatus.DIRTY},
+}
+
+
+def _refuse_housekeeping(current: str, target: str) -> str:
+    if current == target:
+        return f"The room is already {current}."
+    if current == HousekeepingStatus.DIRTY and target == HousekeepingStatus.INSPECTED:
+        return "A dirty room must be cleaned before it can be inspected."
+    if current == HousekeepingStatus.INSPECTED and target == HousekeepingStatus.CLEAN:
+        return "The room is already inspected; mark it dirty first if it needs cleaning again."
+    return f"A room cannot go from {current} to {target}."
+
+
+def room_set_status(
+    *,
+    room: Room,
+    status: str,
+    by=None,
+    source: str = StatusSource.DESK,
+    reason: str = "",
+    until: date | None = None,
+) -> Room:
+    """Change a room's housekeeping or service status; valid transitions only, history kept."""
+    if status not in RoomStatusTarget.ALL:
+        raise InvalidTransition(f"Unknown room status {status!r}.")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        if status in RoomStatusTarget.HOUSEKEEPING:
+            before = room.housekeeping_status
+            if status not in HOUSEKEEPING_TRANSITIONS[before]:
+                raise InvalidTransition(_refuse_housekeeping(before, status))
+            room.housekeeping_status = status
+            room.save(update_fields=["housekeeping_status", "updated_at"])
+            change = PhoneChange.HOUSEKEEPING
+        elif status in RoomStatusTarget.SERVICE:
+            before = room.service_state
+            if before == status:
+                raise InvalidTransition(f"The room is already {ServiceState(status).label.lower()}.")
+            if not reason:
+                raise RoomRuleError("Say why the room is taken out of service (a reason is required).")
+            if until is not None and until < hotel_today():
+                raise RoomRuleError("The 'until' date is in the past.")
+            if room.is_occupied:
+                raise InvalidTransition(
+                    "The room is occupied: move the guest or check them out before taking it out of service."
+                )
+            room.service_state, room.service_reason, room.service_until = status, reason, until
+            room.save(update_fields=["service_state", "service_reason", "service_until", "updated_at"])
+            change = PhoneChange.SERVICE
+        else:  # back in service: maintenance leaves a room that must be cleaned
+            before = room.service_state
+            if before == ServiceState.IN_SERVICE:
+                raise InvalidTransition("The room is already in service.")
+            room.service_state, room.service_reason, room.service_until = ServiceState.IN_SERVICE, "", None
+            room.housekeeping_status = HousekeepingStatus.DIRTY
+            room.save(
+                update_fields=[
+                    "service_state",
+                    "service_reason",
+                    "service_until",
+                    "housekeeping_status",
+                    "updated_at",
+                ]
+            )
+            change = PhoneChange.SERVICE
+        RoomStatusChange.objects.create(
+            room=room,
+            from_status=before,
+            to_status=status,
+            reason=reason,
+            changed_by=by if getattr(by, "is_authenticated", False) else None,
+            source=source,
+        )
+        audit_record(
+            actor=by,
+            action="room.status",
+            source=source,
+            room=room,
+            obj=room,
+            summary=f"Room {room.number}: {before} -> {status}" + (f" ({reason})" if reason else ""),
+        )
+        phone_sync(room, change=change)
+    return room
+
+
+def room_set_dnd(*, room: Room, dnd: bool, by=None, source: str = StatusSource.DESK) -> Room:
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        if room.dnd == dnd:
+            return room
+        room.dnd = dnd
+        room.save(update_fields=["dnd", "updated_at"])
+        audit_record(
+            actor=by,
+            action="room.dnd",
+            source=source,
+            room=room,
+            obj=room,
+            summary=f"Room {room.number}: do-not-disturb {'on' if dnd else 'off'}",
+        )
+        phone_sync(room, change=PhoneChange.DND)
+    return room
+
+
+def rooms_mark_occupied_dirty() -> int:
+    """Nightly: every occupied room needs service tomorrow. Returns how many rooms changed."""
+    changed = 0
+    occupied = Room.objects.filter(stays__status=StayStatus.IN_HOUSE).exclude(
+        housekeeping_status=HousekeepingStatus.DIRTY
+    )
+    for room in occupied:
+        try:
+            room_set_status(room=room, status=RoomStatusTarget.DIRTY, source=StatusSource.SYSTEM)
+            changed += 1
+        except InvalidTransition:
+            continue  # turned dirty meanwhile
+    return changed
+
+
+# ----------------------------------------------------------------------------------------------------
+# Guests and stays
+# ----------------------------------------------------------------------------------------------------
+
+
+def guest_create(*, by=None, **fields) -> Guest:
+    guest = Guest(**fields)
+    guest.full_clean()
+    with transaction.atomic():
+        guest.save()
+        audit_record(actor=by, action="guest.create", obj=guest, summary=f"Guest {guest.full_name} created")
+    return guest
+
+
+def _validate_dates(arrival: date, departure: date) -> None:
+    if departure <= arrival:
+        raise RoomRuleError("The departure date must be after the arrival date.")
+
+
+def stay_reserve(
+    *,
+    guest: Guest,
+    arrival: date,
+    departure: date,
+    room_type: RoomType | None = None,
+    room: Room | None = None,
+    adults: int = 1,
+    phone_class: str = PhoneClass.NATIONAL,
+    sharers=(),
+    by=None,
+) -> Stay:
+    _validate_dates(arrival, departure)
+    with transaction.atomic():
+        stay = Stay.objects.create(
+            guest=guest,
+            arrival=arrival,
+            departure=departure,
+            room=room,
+            room_type=room_type or (room.room_type if room else None),
+            adults=adults,
+            phone_class=phone_class,
+        )
+        if sharers:
+            stay.sharers.set(sharers)
+        audit_record(
+            actor=by,
+            action="stay.reserve",
+            room=room,
+            obj=stay,
+            summary=f"Reservation for {guest.full_name}, {arrival} to {departure}",
+        )
+    return stay
+
+
+def room_readiness_problem(room: Room) -> str | None:
+    """Why the room is not ready for a guest under CHECKIN_ROOM_READINESS, or None."""
+    policy = settings.CHECKIN_ROOM_READINESS
+    if policy == "require_inspected" and room.housekeeping_status != HousekeepingStatus.INSPECTED:
+        return f"Room {room.number} is {room.housekeeping_status}; only inspected rooms may be checked into."
+    if room.housekeeping_status == HousekeepingStatus.DIRTY:
+        return f"Room {room.number} is dirty."
+    if policy == "warn" and room.housekeeping_status != HousekeepingStatus.INSPECTED:
+        return f"Room {room.number} is clean but not inspected."
+    return None
+
+
+def _ensure_room_can_take_guest(room: Room, *, confirm_not_ready: bool) -> None:
+    if not room.in_service:
+        raise RoomNotAvailable(
+            f"Room {room.number} is {room.get_service_state_display().lower()}"
+            + (f" ({room.service_reason})" if room.service_reason else "")
+            + "; choose another room."
+        )
+    if room.is_occupied:
+        raise RoomNotAvailable(f"Room {room.number} is occupied; choose another room.")
+    problem = room_readiness_problem(room)
+    if problem is None:
+        return
+    if settings.CHECKIN_ROOM_READINESS == "warn":
+        if not confirm_not_ready:
+            raise RoomNotReady(problem + " Confirm to check in anyway.", confirmable=True)
+        return
+    raise RoomNotReady(problem + " Choose a ready room or ask housekeeping.")
+
+
+def _new_voicemail_pin() -> str:
+    return f"{secrets.randbelow(10**4):04d}"
+
+
+def stay_check_in(
+    *,
+    stay: Stay,
+    room: Room | None = None,
+    by=None,
+    confirm_not_ready: bool = False,
+    source: str = StatusSource.DESK,
+) -> Stay:
+    """Reserved stay -> in house in a vacant, in-service, ready room. A fresh voicemail PIN is made."""
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().get(pk=stay.pk)
+        if stay.status != StayStatus.RESERVED:
+            raise StayStateError(f"This stay is {stay.get_status_display().lower()}; only reservations check in.")
+        room = room or stay.room
+        if room is None:
+            raise RoomRuleError("Choose a room for this guest.")
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        _ensure_room_can_take_guest(room, confirm_not_ready=confirm_not_ready)
+        stay.room = room
+        stay.room_type = stay.room_type or room.room_type
+        stay.status = StayStatus.IN_HOUSE
+        stay.checked_in_at = timezone.now()
+        stay.checked_in_by = by if getattr(by, "is_authenticated", False) else None
+        stay.voicemail_pin = _new_voicemail_pin()
+        try:
+            with transaction.atomic():
+                stay.save()
+        except IntegrityError as exc:  # another desk checked someone into this room a moment ago
+            raise RoomNotAvailable(f"Room {room.number} was just taken; choose another room.") from exc
+        if room.dnd:
+            room.dnd = False
+            room.save(update_fields=["dnd", "updated_at"])
+        audit_record(
+            actor=by,
+            action="stay.check_in",
+            source=source,
+            room=room,
+            obj=stay,
+            summary=f"{stay.guest.full_name} checked in to room {room.number}",
+        )
+        phone_sync(room, change=PhoneChange.CHECK_IN)
+    return stay
+
+
+def stay_walk_in(
+    *, guest: Guest, room: Room, departure: date, phone_class: str = PhoneClass.NATIONAL, adults: int = 1, by=None,
+    confirm_not_ready: bool = False,
+) -> Stay:
+    with transaction.atomic():
+        stay = stay_reserve(
+            guest=guest,
+            arrival=hotel_today(),
+            departure=departure,
+            room=room,
+            adults=adults,
+            phone_class=phone_class,
+            by=by,
+        )
+        return stay_check_in(stay=stay, room=room, by=by, confirm_not_ready=confirm_not_ready)
+
+
+def _close_stay_room(stay: Stay, room: Room, *, by, source: str) -> None:
+    """The room a guest leaves turns vacant-dirty and its phone is reset."""
+    before = room.housekeeping_status
+    room.dnd = False
+    room.housekeeping_status = HousekeepingStatus.DIRTY
+    room.save(update_fields=["dnd", "housekeeping_status", "updated_at"])
+    if before != HousekeepingStatus.DIRTY:
+        RoomStatusChange.objects.create(
+            room=room,
+            from_status=before,
+            to_status=HousekeepingStatus.DIRTY,
+            reason="guest departed",
+            changed_by=by if getattr(by, "is_authenticated", False) else None,
+            source=source,
+        )
+
+
+def stay_check_out(
+    *, stay: Stay, by=None, source: str = StatusSource.DESK, early_departure_reason: str = ""
+) -> Stay:
+    """In house -> checked out, exactly once even when two desks press the button together."""
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest").get(pk=stay.pk)
+        if stay.status != StayStatus.IN_HOUSE:
+            when = f" at {timezone.localtime(stay.checked_out_at):%H:%M}" if stay.checked_out_at else ""
+            raise StayStateError(f"This stay is already {stay.get_status_display().lower()}{when}.")
+        room = Room.objects.select_for_update().get(pk=stay.room_id)
+        today = hotel_today()
+        stay.status = StayStatus.CHECKED_OUT
+        stay.checked_out_at = timezone.now()
+        stay.checked_out_by = by if getattr(by, "is_authenticated", False) else None
+        if today < stay.departure:
+            stay.early_departure = True
+            # the stay keeps at least one night: a same-day departure still counts as one
+            stay.departure = max(today, stay.arrival + timedelta(days=1))
+            if early_departure_reason:
+                stay.notes = (stay.notes + "\n" if stay.notes else "") + f"Early departure: {early_departure_reason}"
+        stay.save()
+        _close_stay_room(stay, room, by=by, source=source)
+        audit_record(
+            actor=by,
+            action="stay.check_out",
+            source=source,
+            room=room,
+            obj=stay,
+            summary=f"{stay.guest.full_name} checked out of room {room.number}"
+            + (" (early departure)" if stay.early_departure else ""),
+        )
+        phone_sync(room, change=PhoneChange.CHECK_OUT)
+    return stay
+
+
+def stay_depart_early(*, stay: Stay, reason: str, by=None) -> Stay:
+    """A guest leaves before the planned departure: check out now and record why."""
+    if not (reason or "").strip():
+        raise RoomRuleError("Give a reason for the early departure.")
+    if stay.departure <= hotel_today():
+        raise StayStateError("This guest is due to leave today or is overdue; use a normal check-out.")
+    return stay_check_out(stay=stay, by=by, early_departure_reason=reason.strip())
+
+
+def stay_cancel(*, stay: Stay, reason: str = "", by=None) -> Stay:
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().get(pk=stay.pk)
+        if stay.status != StayStatus.RESERVED:
+            raise StayStateError(f"Only reservations can be cancelled; this stay is {stay.get_status_display()}.")
+        stay.status = StayStatus.CANCELLED
+        stay.save(update_fields=["status"])
+        audit_record(actor=by, action="stay.cancel", obj=stay, summary=f"Reservation cancelled: {reason}")
+    return stay
+
+
+def stay_move(*, stay: Stay, to_room: Room, by=None, reason: str = "", confirm_not_ready: bool = False) -> Stay:
+    """Move an in-house guest: old room vacant-dirty, new room occupied, history kept, phones follow."""
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest").get(pk=stay.pk)
+        if stay.status != StayStatus.IN_HOUSE:
+            raise StayStateError("Only an in-house guest can be moved to another room.")
+        if stay.room_id == to_room.pk:
+            raise RoomRuleError("The guest is already in that room; pick a different one.")
+        old_room = Room.objects.select_for_update().get(pk=stay.room_id)
+        new_room = Room.objects.select_for_update().get(pk=to_room.pk)
+        _ensure_room_can_take_guest(new_room, confirm_not_ready=confirm_not_ready)
+        stay.room = new_room
+        try:
+            with transaction.atomic():
+                stay.save(update_fields=["room"])
+        except IntegrityError as exc:
+            raise RoomNotAvailable(f"Room {new_room.number} was just taken; choose another room.") from exc
+        RoomMove.objects.create(
+            stay=stay,
+            from_room=old_room,
+            to_room=new_room,
+            reason=reason,
+            moved_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        _close_stay_room(stay, old_room, by=by, source=StatusSource.DESK)
+        audit_record(
+            actor=by,
+            action="stay.move",
+            room=new_room,
+            obj=stay,
+            summary=f"{stay.guest.full_name} moved from room {old_room.number} to {new_room.number}"
+            + (f" ({reason})" if reason else ""),
+        )
+        phone_sync(old_room, change=PhoneChange.CHECK_OUT)
+        phone_sync(new_room, change=PhoneChange.CHECK_IN)
+    return stay
