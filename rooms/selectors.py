@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from hotelpbx.core.timeutil import hotel_today
 
+from . import pbx_link
 from .models import Guest, HousekeepingStatus, Room, RoomType, ServiceState, Stay, StayStatus
 
 
@@ -60,6 +61,7 @@ def board_rooms(filters: BoardFilters | None = None, *, today: date | None = Non
         stay = room.in_house_stays[0] if room.in_house_stays else None
         room.stay = stay
         room.departing_today = bool(stay and stay.departure <= today)
+    pbx_link.annotate_sync_state(result)
     return result
 
 
