@@ -1,0 +1,73 @@
+# hotelpbx — one command to run it, one to test it.  `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3)
+CHROMIUM := /usr/bin/chromium
+PYTEST_ARGS ?=
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: help venv run test lint fmt bench up clean
+
+help:
+	@echo "make run    start the demo hotel on http://127.0.0.1:8000/ (web, worker, beat, PBX emulator)"
+	@echo "make test   run the whole test suite, browser tests included (PYTEST_ARGS=... to pass options)"
+	@echo "make lint   ruff check + ruff format --check"
+	@echo "make fmt    ruff format + ruff check --fix"
+	@echo "make bench  run every bench/*.py"
+	@echo "make up     docker compose up --build (with the PBX emulator unless PBX_URL is set)"
+	@echo "make venv   create .venv with the pinned dependencies"
+	@echo "make clean  remove var/ (SQLite, broker files, static files) and .venv"
+
+venv: $(VENV)/.installed
+
+# Re-installs only when pyproject.toml changed. The project itself is not installed as a package
+# ([tool.setuptools] packages = []): everything runs from the repository root.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP) install -e ".[test]"
+	@touch $@
+
+run: venv
+	@bin/run
+
+test: venv
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "NOTE: the browser tests need Debian's chromium at $(CHROMIUM)."; \
+	    echo "      Install it with: sudo apt-get install chromium"; \
+	  fi; \
+	fi
+	@# var/test keeps the suite's files (broker, cache) apart from a running `make run`.
+	HOTELPBX_VAR_DIR="$${HOTELPBX_VAR_DIR:-$(CURDIR)/var/test}" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	@shopt -s nullglob; files=(bench/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "No bench/*.py yet."; exit 0; fi; \
+	for f in "$${files[@]}"; do \
+	  echo "== $$f"; PYTHONPATH="$(CURDIR)" $(BIN)/python "$$f" || exit $$?; \
+	done
+
+up:
+	@if [ "$$(bin/pbx-mode)" = emulator ]; then \
+	  docker compose --profile emulator up --build; \
+	else \
+	  docker compose up --build; \
+	fi
+
+clean:
+	rm -rf var $(VENV)
