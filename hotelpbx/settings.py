@@ -223,3 +223,54 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /readyz reports the scheduler stale after this many seconds without a beat heartbeat.
 SCHEDULER_STALE_SECONDS = env.int("SCHEDULER_STALE_SECONDS", default=120)
+
+# --- The Yeastar S-Series PBX ------------------------------------------------------------------------
+PBX_URL = env.str("PBX_URL", default="")  # e.g. https://192.168.5.150:8088 ; empty: link disabled
+PBX_API_VERSION = env.str("PBX_API_VERSION", default="v2.0.0")  # v1.1.0 or v2.0.0
+PBX_USERNAME = env.str("PBX_USERNAME", default="api")
+PBX_PASSWORD = env.str("PBX_PASSWORD", default="")
+# Where the PBX posts reports, as given to login with urltag=1: host:port/path (no scheme), e.g.
+# "10.0.0.5:8000/pbx/events/<PBX_EVENTS_TOKEN>/".
+PBX_EVENTS_URL = env.str("PBX_EVENTS_URL", default="")
+PBX_EVENTS_TOKEN = env.str("PBX_EVENTS_TOKEN", default="")
+# Source addresses allowed to post reports (IPs or CIDR networks); empty: any.
+PBX_ALLOWED_IPS = env.list("PBX_ALLOWED_IPS", default=[])
+PBX_SERIAL = env.str("PBX_SERIAL", default="")  # else learned from deviceinfo/query
+PBX_TIME_ZONE = env.str("PBX_TIME_ZONE", default=HOTEL_TIME_ZONE)  # zone of timestart and alarm times
+PBX_CA_BUNDLE = env.str("PBX_CA_BUNDLE", default="")
+PBX_TLS_INSECURE = env.bool("PBX_TLS_INSECURE", default=False)
+PBX_TIMEOUT = env.float("PBX_TIMEOUT", default=10.0)  # seconds, connect and read
+PBX_CONNECT_TIMEOUT = env.float("PBX_CONNECT_TIMEOUT", default=3.0)
+PBX_HEARTBEAT_SECONDS = env.int("PBX_HEARTBEAT_SECONDS", default=20 * 60)  # token lives 30 min idle
+# Configuration calls per second, shared by all workers; the PBX answers 10025 when applied too often.
+PBX_CONFIG_CALLS_PER_SECOND = env.float("PBX_CONFIG_CALLS_PER_SECOND", default=5.0)
+PBX_MAX_FAILED_LOGINS = 2  # in PBX_LOGIN_WINDOW_SECONDS; the PBX blocks the IP after 5
+PBX_LOGIN_WINDOW_SECONDS = 600
+PBX_REPORT_MAX_BYTES = env.int("PBX_REPORT_MAX_BYTES", default=64 * 1024)
+# Class of phone service -> outbound route names on the PBX (API v2): "class=Route A|Route B;class=...".
+PBX_CLASS_ROUTES = {
+    cls: [r for r in routes.split("|") if r]
+    for cls, _, routes in (
+        item.partition("=")
+        for item in env.str(
+            "PBX_CLASS_ROUTES",
+            default="local=Local;national=Local|National;international=Local|National|International",
+        ).split(";")
+        if item
+    )
+}
+# Show a vacant room's housekeeping status as its phone's display name (e.g. "101 VD").
+PBX_VACANT_NAME_SHOWS_STATUS = env.bool("PBX_VACANT_NAME_SHOWS_STATUS", default=False)
+# Alert when no NewCdr arrived for this long while rooms are occupied.
+PBX_CDR_SILENCE_HOURS = env.float("PBX_CDR_SILENCE_HOURS", default=4.0)
+PBX_COMMAND_MAX_ATTEMPTS = env.int("PBX_COMMAND_MAX_ATTEMPTS", default=6)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "pbx-heartbeat": {"task": "hotelpbx.pbx.tasks.heartbeat", "schedule": 60.0},
+        "pbx-sweep-commands": {"task": "hotelpbx.pbx.tasks.sweep_commands", "schedule": 10.0},
+        "pbx-sweep-events": {"task": "hotelpbx.pbx.tasks.sweep_events", "schedule": 15.0},
+        "pbx-reconcile-hourly": {"task": "hotelpbx.pbx.tasks.reconcile", "schedule": 3600.0},
+        "pbx-cdr-watch": {"task": "hotelpbx.pbx.tasks.watch_cdr_flow", "schedule": 300.0},
+    }
+)
+CELERY_TASK_ROUTES = {"hotelpbx.pbx.tasks.*": {"queue": "pbx"}}
