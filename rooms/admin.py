@@ -10,7 +10,15 @@ class RoomTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ("number", "floor", "extension", "room_type", "housekeeping_status", "service_state", "dnd")
+    list_display = (
+        "number",
+        "floor",
+        "extension",
+        "room_type",
+        "housekeeping_status",
+        "service_state",
+        "dnd",
+    )
     list_filter = ("floor", "room_type", "housekeeping_status", "service_state")
     search_fields = ("number", "extension")
 

@@ -48,7 +48,9 @@ class Room(models.Model):
     housekeeping_status = models.CharField(
         max_length=16, choices=HousekeepingStatus.choices, default=HousekeepingStatus.CLEAN
     )
-    service_state = models.CharField(max_length=16, choices=ServiceState.choices, default=ServiceState.IN_SERVICE)
+    service_state = models.CharField(
+        max_length=16, choices=ServiceState.choices, default=ServiceState.IN_SERVICE
+    )
     service_reason = models.CharField(max_length=200, blank=True)
     service_until = models.DateField(null=True, blank=True)
     dnd = models.BooleanField("do not disturb", default=False)
@@ -166,7 +168,9 @@ class Stay(models.Model):
             models.UniqueConstraint(
                 fields=["room"], condition=Q(status="in_house"), name="one_in_house_stay_per_room"
             ),
-            models.CheckConstraint(condition=Q(departure__gt=models.F("arrival")), name="stay_departs_after_arrival"),
+            models.CheckConstraint(
+                condition=Q(departure__gt=models.F("arrival")), name="stay_departs_after_arrival"
+            ),
             models.CheckConstraint(
                 condition=~Q(status="in_house") | Q(room__isnull=False), name="in_house_stay_has_room"
             ),

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from hotelpbx.core.timeutil import hotel_today
 
 from . import pbx_link
-from .models import Guest, HousekeepingStatus, Room, RoomType, ServiceState, Stay, StayStatus
+from .models import Guest, HousekeepingStatus, Room, RoomMove, RoomType, ServiceState, Stay, StayStatus
 
 
 def _in_house_prefetch() -> Prefetch:
@@ -132,7 +132,9 @@ def guest_search(query: str, *, limit: int = 50) -> QuerySet[Guest]:
                 | Q(document_number__iexact=term)
             )
     return guests.prefetch_related(
-        Prefetch("stays", queryset=Stay.objects.select_related("room").order_by("-arrival"), to_attr="recent_stays")
+        Prefetch(
+            "stays", queryset=Stay.objects.select_related("room").order_by("-arrival"), to_attr="recent_stays"
+        )
     ).order_by("last_name", "first_name")[:limit]
 
 
@@ -162,7 +164,9 @@ def room_history(room: Room, *, limit: int = 50):
     """Status changes, stays and moves of one room, newest first."""
     changes = room.status_changes.select_related("changed_by")[:limit]
     stays = room.stays.select_related("guest").order_by("-arrival")[:limit]
-    moves = (room.moves_in.all() | room.moves_out.all()).select_related("stay__guest", "from_room", "to_room")[:limit]
+    moves = (room.moves_in.all() | room.moves_out.all()).select_related(
+        "stay__guest", "from_room", "to_room"
+    )[:limit]
     return {"status_changes": list(changes), "stays": list(stays), "moves": list(moves)}
 
 
@@ -182,3 +186,43 @@ def housekeeping_rooms(*, floor: int | None = None, today: date | None = None) -
         return (rank, room.floor, room.number)
 
     return sorted(rooms, key=priority)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Front-desk pages
+# ----------------------------------------------------------------------------------------------------
+
+
+def room_page(number: str, *, today: date | None = None) -> Room | None:
+    """One room as the board shows it (stay, departing flag, PBX sync state), or None."""
+    today = today or hotel_today()
+    room = (
+        Room.objects.select_related("room_type")
+        .prefetch_related(_in_house_prefetch())
+        .filter(number=number)
+        .first()
+    )
+    if room is None:
+        return None
+    room.stay = room.in_house_stays[0] if room.in_house_stays else None
+    room.departing_today = bool(room.stay and room.stay.departure <= today)
+    pbx_link.annotate_sync_state([room])
+    return room
+
+
+def stay_page(pk: int) -> Stay | None:
+    """A stay with everyone and everything its page names."""
+    return (
+        Stay.objects.select_related(
+            "guest", "room", "room__room_type", "room_type", "checked_in_by", "checked_out_by"
+        )
+        .prefetch_related(
+            Prefetch("moves", queryset=RoomMove.objects.select_related("from_room", "to_room", "moved_by"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def guest_stays(guest: Guest) -> QuerySet[Stay]:
+    return guest.stays.select_related("room", "room_type").order_by("-arrival", "-id")

@@ -281,7 +281,9 @@ def stay_check_in(
     with transaction.atomic():
         stay = Stay.objects.select_for_update().get(pk=stay.pk)
         if stay.status != StayStatus.RESERVED:
-            raise StayStateError(f"This stay is {stay.get_status_display().lower()}; only reservations check in.")
+            raise StayStateError(
+                f"This stay is {stay.get_status_display().lower()}; only reservations check in."
+            )
         room = room or stay.room
         if room is None:
             raise RoomRuleError("Choose a room for this guest.")
@@ -314,7 +316,13 @@ def stay_check_in(
 
 
 def stay_walk_in(
-    *, guest: Guest, room: Room, departure: date, phone_class: str = PhoneClass.NATIONAL, adults: int = 1, by=None,
+    *,
+    guest: Guest,
+    room: Room,
+    departure: date,
+    phone_class: str = PhoneClass.NATIONAL,
+    adults: int = 1,
+    by=None,
     confirm_not_ready: bool = False,
 ) -> Stay:
     with transaction.atomic():
@@ -366,7 +374,9 @@ def stay_check_out(
             # the stay keeps at least one night: a same-day departure still counts as one
             stay.departure = max(today, stay.arrival + timedelta(days=1))
             if early_departure_reason:
-                stay.notes = (stay.notes + "\n" if stay.notes else "") + f"Early departure: {early_departure_reason}"
+                stay.notes = (
+                    stay.notes + "\n" if stay.notes else ""
+                ) + f"Early departure: {early_departure_reason}"
         stay.save()
         _close_stay_room(stay, room, by=by, source=source)
         audit_record(
@@ -395,14 +405,18 @@ def stay_cancel(*, stay: Stay, reason: str = "", by=None) -> Stay:
     with transaction.atomic():
         stay = Stay.objects.select_for_update().get(pk=stay.pk)
         if stay.status != StayStatus.RESERVED:
-            raise StayStateError(f"Only reservations can be cancelled; this stay is {stay.get_status_display()}.")
+            raise StayStateError(
+                f"Only reservations can be cancelled; this stay is {stay.get_status_display()}."
+            )
         stay.status = StayStatus.CANCELLED
         stay.save(update_fields=["status"])
         audit_record(actor=by, action="stay.cancel", obj=stay, summary=f"Reservation cancelled: {reason}")
     return stay
 
 
-def stay_move(*, stay: Stay, to_room: Room, by=None, reason: str = "", confirm_not_ready: bool = False) -> Stay:
+def stay_move(
+    *, stay: Stay, to_room: Room, by=None, reason: str = "", confirm_not_ready: bool = False
+) -> Stay:
     """Move an in-house guest: old room vacant-dirty, new room occupied, history kept, phones follow."""
     with transaction.atomic():
         stay = Stay.objects.select_for_update().select_related("guest").get(pk=stay.pk)

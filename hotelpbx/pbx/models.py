@@ -51,6 +51,9 @@ class LoginAttempt(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"login {'ok' if self.ok else 'failed ' + self.errno} at {self.at}"
+
 
 class CommandStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -95,6 +98,9 @@ class ExtensionSequence(models.Model):
 
     extension = models.CharField(max_length=16, primary_key=True)
     last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.extension}: {self.last_seq}"
 
 
 class EventStatus(models.TextChoices):

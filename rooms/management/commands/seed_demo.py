@@ -28,11 +28,64 @@ DEMO_USERS = [
     ("manager", "Manager", "Mia", "Manager", True),
 ]
 DEMO_PASSWORD = "hotelpbx-demo"
-FIRST = ["Anna", "Ben", "Chloé", "David", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kai", "Lena",
-         "Marco", "Nora", "Omar", "Paula", "Quentin", "Rosa", "Sven", "Tara", "Ugo", "Vera", "Wei", "Yara"]
-LAST = ["Müller", "Smith", "García", "Rossi", "Dubois", "Jansen", "Nowak", "Tanaka", "O'Brien", "Schmidt",
-        "Kowalski", "Silva", "Novak", "Larsen", "Weber", "Moreau", "Ricci", "Chen", "Fischer", "Becker",
-        "Wagner", "Hoffmann", "Keller", "Lambert", "Bauer", "Costa", "Meyer", "Petrov", "Ahmed", "Berg"]
+FIRST = [
+    "Anna",
+    "Ben",
+    "Chloé",
+    "David",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kai",
+    "Lena",
+    "Marco",
+    "Nora",
+    "Omar",
+    "Paula",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Ugo",
+    "Vera",
+    "Wei",
+    "Yara",
+]
+LAST = [
+    "Müller",
+    "Smith",
+    "García",
+    "Rossi",
+    "Dubois",
+    "Jansen",
+    "Nowak",
+    "Tanaka",
+    "O'Brien",
+    "Schmidt",
+    "Kowalski",
+    "Silva",
+    "Novak",
+    "Larsen",
+    "Weber",
+    "Moreau",
+    "Ricci",
+    "Chen",
+    "Fischer",
+    "Becker",
+    "Wagner",
+    "Hoffmann",
+    "Keller",
+    "Lambert",
+    "Bauer",
+    "Costa",
+    "Meyer",
+    "Petrov",
+    "Ahmed",
+    "Berg",
+]
 
 
 def extension_for(room_number: str) -> str:
@@ -49,9 +102,13 @@ class Command(BaseCommand):
             self._users()
             if not Stay.objects.exists():
                 self._stays()
-        self.stdout.write(self.style.SUCCESS(f"Demo hotel ready: {Room.objects.count()} rooms"
-                                             f" ({created_rooms} new), {Stay.objects.filter(status=StayStatus.IN_HOUSE).count()}"
-                                             " guests in house."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo hotel ready: {Room.objects.count()} rooms"
+                f" ({created_rooms} new), {Stay.objects.filter(status=StayStatus.IN_HOUSE).count()}"
+                " guests in house."
+            )
+        )
         self.stdout.write("Demo logins (user / password):")
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {role:<13} {username} / {DEMO_PASSWORD}")
@@ -71,7 +128,9 @@ class Command(BaseCommand):
         for floor in FLOORS:
             for index in range(1, ROOMS_PER_FLOOR + 1):
                 number = f"{floor}{index:02d}"
-                room_type = ste if index in (1, 20) else sup if index % 5 == 0 else sgl if index % 4 == 0 else std
+                room_type = (
+                    ste if index in (1, 20) else sup if index % 5 == 0 else sgl if index % 4 == 0 else std
+                )
                 _, was_created = Room.objects.get_or_create(
                     number=number,
                     defaults={
@@ -116,7 +175,11 @@ class Command(BaseCommand):
             arrival = today - timedelta(days=rng.randint(1, 4))
             departure = today if i < 12 else today + timedelta(days=rng.randint(1, 5))
             stay = services.stay_reserve(
-                guest=guest(), arrival=arrival, departure=departure, room=room, phone_class=rng.choice(classes)
+                guest=guest(),
+                arrival=arrival,
+                departure=departure,
+                room=room,
+                phone_class=rng.choice(classes),
             )
             services.stay_check_in(stay=stay, confirm_not_ready=True)
         # Occupied rooms were serviced yesterday; some vacant rooms still wait for housekeeping.
@@ -125,7 +188,9 @@ class Command(BaseCommand):
         for room in rooms[65:72]:
             Room.objects.filter(pk=room.pk).update(housekeeping_status=HousekeepingStatus.CLEAN)
         Room.objects.filter(pk=rooms[72].pk).update(
-            service_state=ServiceState.OUT_OF_ORDER, service_reason="Leaking shower", housekeeping_status="dirty"
+            service_state=ServiceState.OUT_OF_ORDER,
+            service_reason="Leaking shower",
+            housekeeping_status="dirty",
         )
         # 10 arrivals today, some with a room assigned already.
         for i in range(10):

@@ -1,0 +1,68 @@
+"""Two desks press check-out at the same moment: exactly one wins (PostgreSQL row locks)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from hotelpbx.core.models import AuditEntry
+from rooms import services
+from rooms.errors import RoomRuleError
+from rooms.models import Stay, StayStatus
+from tests.factories import RoomFactory, StayFactory, in_house_stay
+
+
+def _race(n, action):
+    barrier = threading.Barrier(n)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run():
+        try:
+            barrier.wait()
+            action()
+            result = "ok"
+        except RoomRuleError as exc:
+            result = f"refused: {exc.message}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_check_out_has_exactly_one_winner():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are a PostgreSQL property; CI runs this on PostgreSQL")
+    stay = in_house_stay()
+    outcomes = _race(6, lambda: services.stay_check_out(stay=Stay.objects.get(pk=stay.pk)))
+    assert outcomes.count("ok") == 1
+    assert all("already checked out" in o for o in outcomes if o != "ok")
+    assert Stay.objects.get(pk=stay.pk).status == StayStatus.CHECKED_OUT
+    assert AuditEntry.objects.filter(action="stay.check_out").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_check_in_of_two_guests_into_one_room_has_one_winner():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are a PostgreSQL property; CI runs this on PostgreSQL")
+    room = RoomFactory()
+    stays = [StayFactory(room=room) for _ in range(4)]
+    it = iter(stays)
+    lock = threading.Lock()
+
+    def check_in_next():
+        with lock:
+            stay = next(it)
+        services.stay_check_in(stay=stay)
+
+    outcomes = _race(4, check_in_next)
+    assert outcomes.count("ok") == 1
+    assert Stay.objects.filter(room=room, status=StayStatus.IN_HOUSE).count() == 1
