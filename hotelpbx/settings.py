@@ -267,10 +267,21 @@ PBX_COMMAND_MAX_ATTEMPTS = env.int("PBX_COMMAND_MAX_ATTEMPTS", default=6)
 CELERY_BEAT_SCHEDULE.update(
     {
         "pbx-heartbeat": {"task": "hotelpbx.pbx.tasks.heartbeat", "schedule": 60.0},
-        "pbx-sweep-commands": {"task": "hotelpbx.pbx.tasks.sweep_commands", "schedule": 10.0},
+        "pbx-sweep-commands": {"task": "hotelpbx.pbx.tasks.sweep_commands", "schedule": 5.0},
         "pbx-sweep-events": {"task": "hotelpbx.pbx.tasks.sweep_events", "schedule": 15.0},
         "pbx-reconcile-hourly": {"task": "hotelpbx.pbx.tasks.reconcile", "schedule": 3600.0},
         "pbx-cdr-watch": {"task": "hotelpbx.pbx.tasks.watch_cdr_flow", "schedule": 300.0},
     }
 )
 CELERY_TASK_ROUTES = {"hotelpbx.pbx.tasks.*": {"queue": "pbx"}}
+# Codes keyed on a room phone (DTMF reports) that set the room's status; e.g. housekeeping dials the
+# service IVR and keys 12 for "clean". Format "code=status;...". Codes must not be prefixes of others.
+ROOM_STATUS_DTMF_CODES = dict(
+    item.split("=", 1)
+    for item in env.str(
+        "ROOM_STATUS_DTMF_CODES", default="11=dirty;12=clean;13=inspected;19=out_of_order"
+    ).split(";")
+    if "=" in item
+)
+# Only DTMF keyed inside this IVR/call path counts (v2 `callpath`); empty: any call.
+ROOM_STATUS_DTMF_CALLPATH = env.str("ROOM_STATUS_DTMF_CALLPATH", default="")

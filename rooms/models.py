@@ -55,6 +55,10 @@ class Room(models.Model):
     service_until = models.DateField(null=True, blank=True)
     dnd = models.BooleanField("do not disturb", default=False)
     notes = models.TextField(blank=True)
+    phone_status = models.CharField(
+        max_length=16, blank=True, help_text="The room phone as the PBX last reported it (Idle, Busy, ...)."
+    )
+    phone_status_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

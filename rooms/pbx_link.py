@@ -1,11 +1,91 @@
-"""Connects rooms.phone to the PBX outbox (hotelpbx.pbx). Filled in by the Yeastar link."""
+"""Connects the hotel's phone seam (rooms.phone) to the PBX outbox (hotelpbx.pbx.commands).
+
+The hotel says what each room phone should look like; this module says it in the PBX's terms.
+"""
+
+from django.conf import settings
+
+from hotelpbx.pbx import commands
+from hotelpbx.pbx.desired import DesiredExtension, register_provider
+
+from .models import PhoneClass, Room
+from .phone import PhoneChange, PhoneState, desired_phone_state
 
 
-def phone_state_changed(room, state, *, change: str) -> None:
-    return None
+def _routes_for(state: PhoneState) -> tuple[str, ...] | None:
+    """Outbound routes for the class of service; API v1 has no route API, so none are managed there."""
+    if settings.PBX_API_VERSION.startswith("v1"):
+        return None
+    if state.barred or not state.occupied or state.phone_class == PhoneClass.INTERNAL:
+        return ()
+    return tuple(settings.PBX_CLASS_ROUTES.get(state.phone_class, ()))
+
+
+def to_desired(state: PhoneState) -> DesiredExtension:
+    return DesiredExtension(
+        number=state.extension,
+        occupied=state.occupied,
+        display_name=state.display_name,
+        dnd=state.dnd,
+        voicemail=state.occupied,
+        voicemail_pin=state.voicemail_pin or None,
+        routes=_routes_for(state),
+    )
+
+
+def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
+    """Write the commands for one room change into the outbox (same transaction as the change)."""
+    if not commands.link_enabled():
+        return
+    desired = to_desired(state)
+    if change == PhoneChange.CHECK_OUT:
+        # hotel/checkout clears voicemail, bars outbound calls, deletes alarms and resets the name.
+        commands.enqueue(state.extension, "hotel.checkout", reason=f"check-out of room {room.number}")
+        if desired.display_name is not None:
+            commands.enqueue(
+                state.extension,
+                "extension.update",
+                {"fields": {"username": desired.display_name}},
+                reason="vacant room name",
+            )
+    elif change == PhoneChange.CHECK_IN:
+        commands.enqueue_sync(desired, reason=f"check-in to room {room.number}")
+    elif change == PhoneChange.DND:
+        commands.enqueue(
+            state.extension,
+            "extension.update",
+            {"fields": {"dnd": "on" if state.dnd else "off"}},
+            reason=f"DND {'on' if state.dnd else 'off'}",
+        )
+    elif change == PhoneChange.SERVICE:
+        if state.barred:
+            commands.enqueue(state.extension, "hotel.checkout", reason=f"room {room.number} out of order: barred")
+        if desired.routes is not None:
+            commands.enqueue_sync(desired, reason="service state")
+        elif desired.display_name is not None:
+            commands.enqueue(
+                state.extension, "extension.update", {"fields": {"username": desired.display_name}},
+                reason="vacant room name",
+            )
+    elif change == PhoneChange.HOUSEKEEPING:
+        if not state.occupied and desired.display_name is not None:
+            commands.enqueue(
+                state.extension, "extension.update", {"fields": {"username": desired.display_name}},
+                reason="vacant room name",
+            )
+
+
+def all_rooms_desired() -> list[DesiredExtension]:
+    from .selectors import board_rooms
+
+    return [to_desired(desired_phone_state(room)) for room in board_rooms(annotate=False)]
+
+
+register_provider(all_rooms_desired)
 
 
 def annotate_sync_state(rooms) -> None:
-    """Sets `room.pbx_sync` on each room: (state, message) with state in_sync / pending / failed."""
+    """Sets `room.pbx_sync` = (state, message): in_sync / pending / failed, in one query."""
+    states = commands.sync_states([room.extension for room in rooms]) if rooms else {}
     for room in rooms:
-        room.pbx_sync = ("in_sync", "")
+        room.pbx_sync = states.get(room.extension, ("in_sync", ""))

@@ -30,7 +30,9 @@ class BoardFilters:
     query: str = ""  # room number or guest name
 
 
-def board_rooms(filters: BoardFilters | None = None, *, today: date | None = None) -> list[Room]:
+def board_rooms(
+    filters: BoardFilters | None = None, *, today: date | None = None, annotate: bool = True
+) -> list[Room]:
     """Rooms for the board with their in-house stay and flags; 3 queries whatever the size."""
     filters = filters or BoardFilters()
     today = today or hotel_today()
@@ -61,7 +63,8 @@ def board_rooms(filters: BoardFilters | None = None, *, today: date | None = Non
         stay = room.in_house_stays[0] if room.in_house_stays else None
         room.stay = stay
         room.departing_today = bool(stay and stay.departure <= today)
-    pbx_link.annotate_sync_state(result)
+    if annotate:
+        pbx_link.annotate_sync_state(result)
     return result
 
 

@@ -26,6 +26,8 @@ class PbxLink(models.Model):
     guard_tripped_at = models.DateTimeField(null=True, blank=True)
     guard_reason = models.CharField(max_length=255, blank=True)
     next_config_slot = models.DateTimeField(null=True, blank=True, help_text="Pacing of configuration calls.")
+    cdr_alert = models.CharField(max_length=255, blank=True, help_text="Why call records may be missing.")
+    cdr_alert_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

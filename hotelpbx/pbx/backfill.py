@@ -1,0 +1,127 @@
+"""No lost CDR: notice when call records stop arriving, and fetch the gap with cdr/get_random +
+cdr/download into the same ingestion path as the webhook (its dedupe key makes a re-fetch harmless)."""
+
+import json
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from . import commands
+from .desired import all_desired
+from .errors import PbxError
+from .models import JobStatus, LinkJob, PbxLink
+
+log = logging.getLogger(__name__)
+
+# Column names a CDR export may use for each NewCdr field; the documented export's columns are not
+# published, so the report's own names come first and common export headings follow.
+COLUMN_ALIASES = {
+    "callid": ("callid", "cdrid", "uniqueid", "call id", "callid/uniqueid"),
+    "timestart": ("timestart", "time", "date", "start time"),
+    "callfrom": ("callfrom", "from", "call from", "src"),
+    "callto": ("callto", "to", "call to", "dst"),
+    "callduraction": ("callduraction", "callduration", "duration", "call duration"),
+    "talkduraction": ("talkduraction", "talkduration", "talk duration", "billsec"),
+    "srctrunkname": ("srctrunkname", "source trunk", "src trunk"),
+    "desttrunkname": ("desttrunkname", "dsttrcunkname", "dsttrunkname", "destination trunk", "dst trunk"),
+    "status": ("status", "disposition"),
+    "type": ("type", "communication type", "call type"),
+    "pincode": ("pincode", "pin code"),
+    "recording": ("recording", "recording file"),
+    "didnumber": ("didnumber", "did", "did number"),
+}
+
+
+def row_to_report(row: dict, serial: str) -> dict:
+    """One CSV row as the NewCdr report the PBX would have pushed."""
+    lowered = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+    report = {"action": "NewCdr"}
+    for field, aliases in COLUMN_ALIASES.items():
+        for alias in aliases:
+            if alias in lowered and lowered[alias] not in (None, ""):
+                report[field] = str(lowered[alias]).strip()
+                break
+    report["sn"] = str(lowered.get("sn") or serial)
+    return report
+
+
+def _pbx_local(moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(settings.PBX_TIME_ZONE)).replace(tzinfo=None)
+
+
+def backfill_gap(*, trigger: str, hours: float | None = None, client=None) -> LinkJob | None:
+    """Fetch the CDRs of the gap (since the last CDR or the outage start, or the last `hours`)."""
+    from .client import get_client
+    from .ingest import store_report
+
+    if not commands.link_enabled():
+        return None
+    link = PbxLink.get()
+    now = timezone.now()
+    if hours is not None:
+        start = now - timedelta(hours=hours)
+    else:
+        candidates = [t for t in (link.last_cdr_at, link.down_since) if t is not None]
+        start = min(candidates) if candidates else now - timedelta(hours=24)
+    start -= timedelta(minutes=5)  # clocks differ a little; duplicates are ignored anyway
+    job = LinkJob.objects.create(kind=LinkJob.Kind.BACKFILL, trigger=trigger, window_start=start, window_end=now)
+    try:
+        client = client or get_client()
+        rows = client.cdr_download(_pbx_local(start), _pbx_local(now))
+    except PbxError as exc:
+        LinkJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:255]
+        )
+        job.refresh_from_db()
+        return job
+    serial = link.serial or settings.PBX_SERIAL
+    LinkJob.objects.filter(pk=job.pk).update(total=len(rows))
+    added = 0
+    for index, row in enumerate(rows, start=1):
+        report = row_to_report(row, serial)
+        if not report.get("callid"):
+            continue
+        _event, created = store_report(raw=json.dumps(report).encode(), source_ip=None, source="backfill")
+        added += bool(created)
+        if index % 100 == 0:
+            LinkJob.objects.filter(pk=job.pk).update(done=index, repaired=added)
+    LinkJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, finished_at=timezone.now(), done=len(rows), repaired=added
+    )
+    PbxLink.objects.filter(pk=link.pk).update(cdr_alert="", cdr_alert_at=None)
+    job.refresh_from_db()
+    log.info("CDR back-fill (%s): %s records fetched, %s were missing", trigger, len(rows), added)
+    return job
+
+
+def check_cdr_flow() -> str:
+    """Raise the alert (and back-fill) when no NewCdr came for PBX_CDR_SILENCE_HOURS while rooms are
+    occupied, or after the link was down."""
+    if not commands.link_enabled():
+        return "disabled"
+    link = PbxLink.get()
+    now = timezone.now()
+    silence = timedelta(hours=settings.PBX_CDR_SILENCE_HOURS)
+    occupied = any(d.occupied for d in all_desired())
+    reason = ""
+    if link.down_since is not None:
+        reason = f"the PBX link has been down since {timezone.localtime(link.down_since):%Y-%m-%d %H:%M}"
+    elif occupied and (link.last_cdr_at is None or now - link.last_cdr_at > silence):
+        since = "ever" if link.last_cdr_at is None else f"since {timezone.localtime(link.last_cdr_at):%H:%M}"
+        reason = f"no call record (NewCdr) received {since} while rooms are occupied"
+    if not reason:
+        if link.cdr_alert:
+            PbxLink.objects.filter(pk=link.pk).update(cdr_alert="", cdr_alert_at=None)
+        return "ok"
+    PbxLink.objects.filter(pk=link.pk).update(cdr_alert=reason[:255], cdr_alert_at=Coalesce(F("cdr_alert_at"), Value(now)))
+    if link.down_since is None:
+        from .tasks import backfill_cdrs
+
+        backfill_cdrs.delay("cdr silence")
+    log.warning("CDR flow alert: %s", reason)
+    return "alert"

@@ -1,0 +1,228 @@
+"""The outbox: commands are rows written with the change that causes them, applied per extension in order.
+
+Ops (all idempotent, so applying one twice leaves the PBX as once):
+  extension.update   {"fields": {...}}                       extension/update with those fields
+  hotel.checkout     {}                                       hotel/checkout (clears voicemail, routes, alarms, name)
+  outroute.members   {"routes": [...], "managed": [...]}      be a member of exactly `routes` among `managed` (v2)
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from .desired import DesiredExtension
+from .errors import ERRNO_MEANINGS, LoginGuardTripped, PbxAuthError, PbxError, PbxPermanentError, PbxUnreachable
+from .models import CommandStatus, ExtensionSequence, PbxCommand
+
+log = logging.getLogger(__name__)
+
+OPEN = (CommandStatus.PENDING, CommandStatus.SENDING)
+# A command still 'sending' after this long belongs to a worker that died: it goes back to pending.
+STALE_CLAIM = timedelta(seconds=90)
+LINK_DOWN_RETRY = timedelta(seconds=5)
+
+
+def link_enabled() -> bool:
+    return bool(settings.PBX_URL)
+
+
+def enqueue(extension: str, op: str, payload: dict | None = None, *, reason: str = "") -> PbxCommand:
+    """Add a command for an extension; call inside the transaction of the change that causes it."""
+    with transaction.atomic():
+        ExtensionSequence.objects.get_or_create(extension=extension)
+        seq_row = ExtensionSequence.objects.select_for_update().get(extension=extension)
+        seq_row.last_seq = F("last_seq") + 1
+        seq_row.save(update_fields=["last_seq"])
+        seq_row.refresh_from_db(fields=["last_seq"])
+        command = PbxCommand.objects.create(
+            extension=extension, seq=seq_row.last_seq, op=op, payload=payload or {}, reason=reason[:120]
+        )
+        transaction.on_commit(lambda: _schedule_drain(extension))
+    return command
+
+
+def _schedule_drain(extension: str) -> None:
+    from .tasks import drain_extension
+
+    try:
+        drain_extension.delay(extension)
+    except Exception:  # the broker is down: the sweeper re-drives the row, nothing is lost
+        log.warning("could not enqueue drain for extension %s; the sweeper will pick it up", extension)
+
+
+def enqueue_sync(desired: DesiredExtension, *, reason: str, checkout_first: bool = False) -> None:
+    """Commands that make one extension match the desired state."""
+    if checkout_first:
+        enqueue(desired.number, "hotel.checkout", reason=reason)
+    enqueue(desired.number, "extension.update", {"fields": desired.update_fields()}, reason=reason)
+    if desired.routes is not None:
+        managed = sorted({r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes})
+        enqueue(
+            desired.number,
+            "outroute.members",
+            {"routes": sorted(desired.routes), "managed": managed},
+            reason=reason,
+        )
+
+
+# --- applying ------------------------------------------------------------------------------------------
+
+
+def apply_command(command: PbxCommand, client) -> None:
+    number, payload = command.extension, command.payload
+    if command.op == "extension.update":
+        client.extension_update(number, **payload.get("fields", {}))
+    elif command.op == "hotel.checkout":
+        client.hotel_checkout([number])
+    elif command.op == "outroute.members":
+        wanted = set(payload.get("routes", []))
+        for route in client.outroute_query():
+            name = route.get("name", "")
+            if name not in payload.get("managed", []):
+                continue
+            members = {m for m in str(route.get("extensions", "")).split(",") if m}
+            if name in wanted and number not in members:
+                client.outroute_set_members(name, add=[number])
+            elif name not in wanted and number in members:
+                client.outroute_set_members(name, remove=[number])
+    else:
+        raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
+
+
+def _head(extension: str) -> PbxCommand | None:
+    return PbxCommand.objects.filter(extension=extension, status__in=OPEN).order_by("seq").first()
+
+
+def _claim(command: PbxCommand) -> bool:
+    """Compare-and-swap: only one worker may send an extension's head command."""
+    now = timezone.now()
+    claimable = Q(status=CommandStatus.PENDING) | Q(status=CommandStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    return bool(
+        PbxCommand.objects.filter(claimable, pk=command.pk).update(status=CommandStatus.SENDING, claimed_at=now)
+    )
+
+
+def _describe(exc: PbxError) -> tuple[str, str]:
+    errno = getattr(exc, "errno", None) or ""
+    meaning = getattr(exc, "meaning", "") or ERRNO_MEANINGS.get(errno, "") or str(exc)
+    return errno, meaning[:255]
+
+
+def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> str:
+    """Apply the extension's open commands in order. Returns why it stopped (for logs and tests)."""
+    from .client import get_client
+
+    client = client or get_client()
+    for _ in range(max_commands):
+        head = _head(extension)
+        if head is None:
+            return "empty"
+        now = timezone.now()
+        if head.next_attempt_at and head.next_attempt_at > now:
+            return "waiting"
+        if head.status == CommandStatus.SENDING and head.claimed_at and head.claimed_at > now - STALE_CLAIM:
+            return "busy"
+        if not _claim(head):
+            return "busy"
+        try:
+            apply_command(head, client)
+        except (PbxUnreachable, LoginGuardTripped) as exc:
+            # The link is down, not this command: wait without using up its retries.
+            errno, meaning = _describe(exc)
+            _release(head, errno=errno, error=meaning, delay=LINK_DOWN_RETRY, count_attempt=False)
+            return "link_down"
+        except PbxAuthError as exc:
+            errno, meaning = _describe(exc)
+            _release(head, errno=errno, error=meaning, delay=LINK_DOWN_RETRY, count_attempt=False)
+            return "auth"
+        except PbxPermanentError as exc:
+            errno, meaning = _describe(exc)
+            _fail(head, errno=errno, error=meaning)
+            continue  # a failed command no longer blocks its extension; staff can re-send
+        except PbxError as exc:  # temporary: retry with backoff; the head blocks this extension only
+            errno, meaning = _describe(exc)
+            if head.attempts + 1 >= settings.PBX_COMMAND_MAX_ATTEMPTS:
+                _fail(head, errno=errno, error=meaning, count_attempt=True)
+                continue
+            delay = timedelta(seconds=min(300, 5 * 2**head.attempts))
+            _release(head, errno=errno, error=meaning, delay=delay, count_attempt=True)
+            return "retry_later"
+        PbxCommand.objects.filter(pk=head.pk).update(
+            status=CommandStatus.DONE, applied_at=timezone.now(), claimed_at=None, last_errno="", last_error=""
+        )
+    return "more"
+
+
+def _release(command, *, errno, error, delay, count_attempt: bool) -> None:
+    PbxCommand.objects.filter(pk=command.pk).update(
+        status=CommandStatus.PENDING,
+        claimed_at=None,
+        next_attempt_at=timezone.now() + delay,
+        attempts=F("attempts") + (1 if count_attempt else 0),
+        last_errno=errno,
+        last_error=error,
+    )
+
+
+def _fail(command, *, errno, error, count_attempt: bool = True) -> None:
+    log.warning("PBX command %s for extension %s failed: %s %s", command.op, command.extension, errno, error)
+    PbxCommand.objects.filter(pk=command.pk).update(
+        status=CommandStatus.FAILED,
+        claimed_at=None,
+        attempts=F("attempts") + (1 if count_attempt else 0),
+        last_errno=errno,
+        last_error=error,
+    )
+
+
+# --- re-driving and re-sending ---------------------------------------------------------------------------
+
+
+def extensions_to_drive(limit: int = 1000) -> list[str]:
+    """Extensions whose head command is due: pending and past its backoff, or stuck in 'sending'."""
+    now = timezone.now()
+    due = PbxCommand.objects.filter(
+        Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
+        | Q(status=CommandStatus.PENDING, next_attempt_at__lte=now)
+        | Q(status=CommandStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    )
+    return list(
+        due.values("extension").annotate(first=Min("seq")).order_by("first").values_list("extension", flat=True)[
+            :limit
+        ]
+    )
+
+
+def resend_failed(command: PbxCommand, *, desired: DesiredExtension | None, by=None) -> None:
+    """Staff re-send: apply the extension's *current* desired state, never an old command out of order."""
+    with transaction.atomic():
+        updated = PbxCommand.objects.filter(pk=command.pk, status=CommandStatus.FAILED).update(
+            status=CommandStatus.RESENT
+        )
+        if not updated:
+            return
+        if command.op == "hotel.checkout" and (desired is None or not desired.occupied):
+            enqueue(command.extension, "hotel.checkout", reason="re-sent by staff")
+        if desired is not None:
+            enqueue_sync(desired, reason="re-sent by staff")
+
+
+def sync_states(extensions: list[str]) -> dict[str, tuple[str, str]]:
+    """(state, message) per extension for boards: failed beats pending; missing means in sync."""
+    result: dict[str, tuple[str, str]] = {}
+    rows = (
+        PbxCommand.objects.filter(extension__in=extensions, status__in=[*OPEN, CommandStatus.FAILED])
+        .order_by("extension", "seq")
+        .values_list("extension", "status", "last_errno", "last_error")
+    )
+    for extension, status, errno, error in rows:
+        if status == CommandStatus.FAILED:
+            result[extension] = ("failed", f"PBX refused ({errno}): {error}" if errno else error)
+        elif extension not in result:
+            message = "waiting for the PBX" + (f": {error}" if error else "")
+            result[extension] = ("pending", message)
+    return result

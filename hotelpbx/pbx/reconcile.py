@@ -1,0 +1,119 @@
+"""Reconciliation: compare what every managed extension should be with what the PBX holds, and repair
+the differences through the outbox (so repairs keep the per-extension order)."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import commands
+from .desired import DesiredExtension, all_desired
+from .errors import PbxError
+from .models import CommandStatus, JobStatus, LinkJob, PbxCommand
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+def differences(desired: DesiredExtension, actual: dict, route_members: dict[str, set[str]] | None) -> list[str]:
+    """Human-readable drift between the desired state and the PBX's extension/query answer."""
+    found = []
+    for field, want in desired.update_fields().items():
+        have = str(actual.get(field, "")).strip()
+        if field in ("dnd", "hasvoicemail"):
+            have = have.lower()
+        if have != want:
+            shown = "****" if field == "vmsecret" else f"{have!r} != {want!r}"
+            found.append(f"{field}: {shown}")
+    if desired.routes is not None and route_members is not None:
+        for route, members in route_members.items():
+            wanted = route in desired.routes
+            if wanted != (desired.number in members):
+                found.append(f"route {route}: {'missing' if wanted else 'should not be a member'}")
+    return found
+
+
+def _route_members(client, needed: bool) -> dict[str, set[str]] | None:
+    if not needed:
+        return None
+    from django.conf import settings
+
+    managed = {r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes}
+    members = {}
+    for route in client.outroute_query():
+        if route.get("name") in managed:
+            members[route["name"]] = {m for m in str(route.get("extensions", "")).split(",") if m}
+    return members
+
+
+def _has_open_commands(number: str) -> bool:
+    return PbxCommand.objects.filter(extension=number, status__in=commands.OPEN).exists()
+
+
+def _compare_and_repair(job: LinkJob | None, desired: list[DesiredExtension], client) -> tuple[int, int]:
+    drift = repaired = 0
+    routes = _route_members(client, any(d.routes is not None for d in desired))
+    for start in range(0, len(desired), BATCH):
+        batch = desired[start : start + BATCH]
+        actual = {e.get("number"): e for e in client.extension_query([d.number for d in batch])}
+        for want in batch:
+            if _has_open_commands(want.number):
+                continue  # commands on their way will bring it in line; don't fight them
+            have = actual.get(want.number)
+            if have is None:
+                drift += 1
+                log.warning("extension %s is missing on the PBX", want.number)
+                continue
+            found = differences(want, have, routes)
+            if found:
+                drift += 1
+                with transaction.atomic():
+                    commands.enqueue_sync(want, reason="reconcile: " + "; ".join(found)[:100])
+                    # a repair supersedes earlier failures of this extension
+                    PbxCommand.objects.filter(extension=want.number, status=CommandStatus.FAILED).update(
+                        status=CommandStatus.RESENT
+                    )
+                repaired += 1
+        if job is not None:
+            LinkJob.objects.filter(pk=job.pk).update(done=F("done") + len(batch), drift=drift, repaired=repaired)
+    return drift, repaired
+
+
+def reconcile_all(*, trigger: str) -> LinkJob | None:
+    """Compare every managed extension; one run at a time (a running job younger than 10 min wins)."""
+    from .client import get_client
+
+    if not commands.link_enabled():
+        return None
+    recent = timezone.now() - timezone.timedelta(minutes=10)
+    if LinkJob.objects.filter(kind=LinkJob.Kind.RECONCILE, status=JobStatus.RUNNING, started_at__gt=recent).exists():
+        return None
+    desired = all_desired()
+    job = LinkJob.objects.create(kind=LinkJob.Kind.RECONCILE, trigger=trigger, total=len(desired))
+    try:
+        drift, repaired = _compare_and_repair(job, desired, get_client())
+    except PbxError as exc:
+        LinkJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:255]
+        )
+        job.refresh_from_db()
+        return job
+    LinkJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+    job.refresh_from_db()
+    log.info("reconciliation (%s): %s extensions, %s drifted, %s repaired", trigger, job.total, drift, repaired)
+    return job
+
+
+def reconcile_numbers(numbers: list[str], *, trigger: str) -> int:
+    """Compare a few extensions (after a ConfigChange report). Returns how many drifted."""
+    from .client import get_client
+
+    if not commands.link_enabled():
+        return 0
+    wanted = [d for d in all_desired() if d.number in set(numbers)]
+    if not wanted:
+        return 0
+    drift, _ = _compare_and_repair(None, wanted, get_client())
+    return drift

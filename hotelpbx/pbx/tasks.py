@@ -1,0 +1,70 @@
+"""Thin Celery tasks for the PBX link: they take ids or extension numbers and call one function.
+
+Every task is safe to run twice; beat re-drives whatever a lost message left behind.
+"""
+
+import logging
+
+from celery import shared_task
+
+from . import event_tasks  # noqa: F401  (registers process_event and sweep_events)
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="hotelpbx.pbx.tasks.drain_extension", acks_late=True, ignore_result=True)
+def drain_extension(extension: str) -> str:
+    from .commands import drain_extension as drain, link_enabled
+
+    if not link_enabled():
+        return "disabled"
+    return drain(extension)
+
+
+@shared_task(name="hotelpbx.pbx.tasks.sweep_commands", ignore_result=True)
+def sweep_commands() -> int:
+    from .commands import extensions_to_drive, link_enabled
+
+    if not link_enabled():
+        return 0
+    extensions = extensions_to_drive()
+    for extension in extensions:
+        drain_extension.delay(extension)
+    return len(extensions)
+
+
+@shared_task(name="hotelpbx.pbx.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> str:
+    from .link import keep_alive
+
+    return keep_alive()
+
+
+@shared_task(name="hotelpbx.pbx.tasks.reconcile", acks_late=True, ignore_result=True)
+def reconcile(trigger: str = "hourly") -> int | None:
+    from .reconcile import reconcile_all
+
+    job = reconcile_all(trigger=trigger)
+    return job.pk if job else None
+
+
+@shared_task(name="hotelpbx.pbx.tasks.reconcile_extension", acks_late=True, ignore_result=True)
+def reconcile_extension(number: str, trigger: str = "ConfigChange") -> int:
+    from .reconcile import reconcile_numbers
+
+    return reconcile_numbers([number], trigger=trigger)
+
+
+@shared_task(name="hotelpbx.pbx.tasks.backfill_cdrs", acks_late=True, ignore_result=True)
+def backfill_cdrs(trigger: str = "manual", hours: float | None = None) -> int | None:
+    from .backfill import backfill_gap
+
+    job = backfill_gap(trigger=trigger, hours=hours)
+    return job.pk if job else None
+
+
+@shared_task(name="hotelpbx.pbx.tasks.watch_cdr_flow", ignore_result=True)
+def watch_cdr_flow() -> str:
+    from .backfill import check_cdr_flow
+
+    return check_cdr_flow()
