@@ -1,0 +1,185 @@
+"""Forms for the front-desk pages. They parse and check input; the hotel's rules stay in services."""
+
+from datetime import timedelta
+
+from django import forms
+
+from hotelpbx.core.timeutil import hotel_today
+
+from .models import Guest, HousekeepingStatus, Language, PhoneClass, Room, RoomType
+from .selectors import BoardFilters
+from .services import RoomStatusTarget
+
+MAX_ADULTS = 8
+
+
+class BootstrapForm(forms.Form):
+    """Gives every widget its Bootstrap class, so templates render fields with one include."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+class RoomNumberField(forms.CharField):
+    """A room typed or picked by its number; cleans to the Room."""
+
+    default_error_messages = {"unknown": "There is no room %(number)s."}
+
+    def clean(self, value):
+        number = super().clean(value)
+        if not number:
+            return None
+        room = Room.objects.select_related("room_type").filter(number=number.strip()).first()
+        if room is None:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"number": number}
+            )
+        return room
+
+
+class BoardFilterForm(forms.Form):
+    floor = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    occupancy = forms.ChoiceField(
+        required=False, choices=[("", "Any occupancy"), ("vacant", "Vacant"), ("occupied", "Occupied")]
+    )
+    housekeeping = forms.ChoiceField(
+        required=False, choices=[("", "Any housekeeping"), *HousekeepingStatus.choices]
+    )
+    service = forms.ChoiceField(
+        required=False, choices=[("", "Any service state"), ("out", "Out of order/service")]
+    )
+    room_type = forms.ChoiceField(required=False)
+    departing = forms.BooleanField(required=False, label="Departing today")
+    q = forms.CharField(required=False, max_length=80, label="Search")
+
+    def __init__(self, *args, floors=(), room_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["floor"].choices = [("", "All floors")] + [(f, f"Floor {f}") for f in floors]
+        self.fields["room_type"].choices = [("", "All types")] + [(t.code, t.code) for t in room_types]
+
+    def to_filters(self) -> BoardFilters:
+        """The filters the user asked for; anything invalid is simply ignored (it is only a view)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return BoardFilters(
+            floor=data.get("floor"),
+            occupancy=data.get("occupancy", ""),
+            housekeeping=data.get("housekeeping", ""),
+            service=data.get("service", ""),
+            room_type=data.get("room_type", ""),
+            departing=bool(data.get("departing")),
+            query=data.get("q", "").strip(),
+        )
+
+
+class CheckInForm(BootstrapForm):
+    room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
+    phone_class = forms.ChoiceField(choices=PhoneClass.choices, label="Phone calls allowed")
+    confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+
+
+class WalkInForm(BootstrapForm):
+    guest = forms.ModelChoiceField(
+        queryset=Guest.objects.all(), required=False, label="Existing guest", empty_label="New guest"
+    )
+    first_name = forms.CharField(max_length=80, required=False)
+    last_name = forms.CharField(max_length=80, required=False)
+    language = forms.ChoiceField(
+        choices=Language.choices, initial=Language.EN, help_text="Language of phone prompts."
+    )
+    vip = forms.BooleanField(required=False, label="VIP")
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=32, required=False)
+    document_number = forms.CharField(max_length=40, required=False, label="Document number")
+
+    departure = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    adults = forms.IntegerField(min_value=1, max_value=MAX_ADULTS, initial=1)
+    room_type = forms.ModelChoiceField(
+        queryset=RoomType.objects.all(), required=False, empty_label="Any type", label="Room type"
+    )
+    phone_class = forms.ChoiceField(
+        choices=PhoneClass.choices, initial=PhoneClass.NATIONAL, label="Phone calls allowed"
+    )
+    room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
+    confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+
+    GUEST_FIELDS = ("first_name", "last_name", "language", "vip", "email", "phone", "document_number")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departure"].initial = hotel_today() + timedelta(days=1)
+
+    def clean_departure(self):
+        departure = self.cleaned_data["departure"]
+        if departure <= hotel_today():
+            raise forms.ValidationError("A walk-in departs tomorrow at the earliest.")
+        return departure
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("guest") and not (cleaned.get("last_name") or "").strip():
+            self.add_error("last_name", "Pick an existing guest or give the new guest's last name.")
+        return cleaned
+
+    def new_guest_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.GUEST_FIELDS}
+
+
+class CheckOutForm(BootstrapForm):
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reason for leaving early",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. family emergency, flight changed"}),
+    )
+
+    def __init__(self, *args, early: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.early = early
+        if early:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "The guest leaves before the booked date: say why."
+            )
+
+
+class RoomMoveForm(BootstrapForm):
+    room = RoomNumberField(
+        max_length=8, label="New room", error_messages={"required": "Choose the new room."}
+    )
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. noise, air conditioning broken, upgrade"}),
+    )
+    confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: move anyway")
+
+
+class RoomStatusForm(BootstrapForm):
+    status = forms.ChoiceField(choices=[(s, RoomStatusTarget.LABELS[s]) for s in RoomStatusTarget.ALL])
+    reason = forms.CharField(max_length=200, required=False)
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DndForm(forms.Form):
+    dnd = forms.TypedChoiceField(choices=[("on", "On"), ("off", "Off")], coerce=lambda v: v == "on")
+
+
+class GuestSearchForm(BootstrapForm):
+    q = forms.CharField(required=False, max_length=80, label="Name, email, phone or document")
+
+
+class SuggestionsForm(forms.Form):
+    """Query string of the htmx room picker."""
+
+    adults = forms.IntegerField(required=False, min_value=1, max_value=MAX_ADULTS)
+    room_type = forms.ModelChoiceField(queryset=RoomType.objects.all(), required=False)
+    room = forms.CharField(required=False, max_length=8)
