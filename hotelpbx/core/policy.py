@@ -39,6 +39,13 @@ POLICY: dict[str, frozenset[str]] = {
     "rooms:housekeeping": EVERY_ROLE,
     "rooms:housekeeping_partial": EVERY_ROLE,
     "rooms:housekeeping_set_status": EVERY_ROLE,
+    # the PBX link
+    "pbx:status": DESK,
+    "pbx:badge": DESK,
+    "pbx:resend": DESK,
+    "pbx:reconcile": DESK,
+    "pbx:backfill": MANAGERS,
+    "pbx:reset_guard": MANAGERS,
 }
 
 # Prefixes for whole namespaces (the Django admin is for managers only).

@@ -1,5 +1,15 @@
 from django.urls import path
 
+from . import pages, views
+
 app_name = "pbx"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("events/<str:token>/", views.report_webhook, name="events"),
+    path("", pages.status, name="status"),
+    path("badge/", pages.badge, name="badge"),
+    path("commands/<int:pk>/resend/", pages.resend, name="resend"),
+    path("reconcile/", pages.reconcile_now, name="reconcile"),
+    path("backfill/", pages.backfill_now, name="backfill"),
+    path("guard/reset/", pages.reset_guard, name="reset_guard"),
+]

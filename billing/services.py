@@ -1,0 +1,54 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from rooms.models import Room, Stay
+
+from .models import CallRecord
+
+
+def pbx_time_to_utc(text: str) -> datetime | None:
+    """`timestart` is PBX local time without a zone; an impossible (DST gap) time shifts forward,
+    an ambiguous one takes the first occurrence (fold=0)."""
+    try:
+        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+    except (ValueError, AttributeError):
+        return None
+    return naive.replace(tzinfo=ZoneInfo(settings.PBX_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
+
+
+def stay_in_room_at(room: Room, moment: datetime | None) -> Stay | None:
+    if moment is None:
+        return None
+    return (
+        Stay.objects.filter(room=room, checked_in_at__lte=moment)
+        .filter(Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=moment))
+        .order_by("-checked_in_at")
+        .first()
+    )
+
+
+def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
+    """Keep one call record per PBX call id; a repeated CDR returns the existing row."""
+    started = pbx_time_to_utc(cdr.timestart or "")
+    room_ext = cdr.callfrom if (cdr.type or "").lower() != "inbound" else cdr.callto
+    room = Room.objects.filter(extension=room_ext).first() if room_ext else None
+    stay = stay_in_room_at(room, started) if room else None
+    return CallRecord.objects.get_or_create(
+        pbx_serial=serial,
+        callid=cdr.callid,
+        defaults={
+            "started_at": started,
+            "call_type": (cdr.type or "")[:16],
+            "status": (cdr.status or "")[:16],
+            "caller": (cdr.callfrom or "")[:64],
+            "callee": (cdr.callto or "")[:64],
+            "call_seconds": cdr.call_seconds,
+            "talk_seconds": cdr.talk_seconds,
+            "trunk": (cdr.dst_trunk or cdr.src_trunk or "")[:64],
+            "room": room,
+            "stay": stay,
+        },
+    )

@@ -1,0 +1,69 @@
+"""Staff pages for the PBX link: health, failed commands with re-send, reconciliation, back-fill."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors
+from .commands import resend_failed
+from .desired import all_desired
+from .models import CommandStatus, PbxCommand
+
+
+def status(request):
+    context = {
+        "health": selectors.link_health(),
+        "failed": selectors.failed_commands(),
+        "open": selectors.open_commands(),
+        "events": selectors.recent_events(),
+        "rejected": selectors.rejected_events(),
+        "jobs": selectors.recent_jobs(),
+    }
+    if request.htmx:
+        return render(request, "pbx/_status_body.html", context)
+    return render(request, "pbx/status.html", context)
+
+
+def badge(request):
+    return render(request, "pbx/_badge.html", {"health": selectors.link_health()})
+
+
+@require_POST
+def resend(request, pk: int):
+    command = get_object_or_404(PbxCommand, pk=pk, status=CommandStatus.FAILED)
+    desired = next((d for d in all_desired() if d.number == command.extension), None)
+    resend_failed(command, desired=desired, by=request.user)
+    messages.success(request, f"Extension {command.extension}: its current state is being sent to the PBX again.")
+    return redirect("pbx:status")
+
+
+@require_POST
+def reconcile_now(request):
+    from .tasks import reconcile
+
+    reconcile.delay("on demand")
+    messages.info(request, "Reconciliation started: every room phone is compared with the PBX.")
+    return redirect("pbx:status")
+
+
+@require_POST
+def backfill_now(request):
+    from .tasks import backfill_cdrs
+
+    try:
+        hours = min(max(float(request.POST.get("hours") or 24), 0.1), 24 * 31)
+    except ValueError:
+        messages.error(request, "Hours must be a number, e.g. 24.")
+        return redirect("pbx:status")
+    backfill_cdrs.delay("on demand", hours)
+    messages.info(request, f"Fetching the PBX's call records of the last {hours:g} hours.")
+    return redirect("pbx:status")
+
+
+@require_POST
+def reset_guard(request):
+    from .session import reset_guard as reset
+
+    reset(by=request.user.get_username())
+    messages.success(request, "Login guard reset: the app will try to log in to the PBX again.")
+    return redirect("pbx:status")

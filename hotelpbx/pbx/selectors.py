@@ -1,0 +1,110 @@
+"""Reads for the PBX page and the badge on every desk page."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from .models import CommandStatus, EventStatus, LinkJob, PbxCommand, PbxEvent, PbxLink
+
+
+@dataclass(frozen=True)
+class LinkHealth:
+    enabled: bool
+    logged_in: bool
+    token_age: timedelta | None
+    last_heartbeat_at: datetime | None
+    last_report_at: datetime | None
+    last_cdr_at: datetime | None
+    down_since: datetime | None
+    last_error: str
+    guard_tripped: bool
+    guard_reason: str
+    cdr_alert: str
+    pending: int
+    failed: int
+    serial: str
+    api_version: str
+
+    @property
+    def level(self) -> str:
+        """ok / warning / danger, for the badge colour."""
+        if not self.enabled:
+            return "secondary"
+        if self.guard_tripped or self.down_since or self.failed:
+            return "danger"
+        if self.cdr_alert or self.pending or not self.logged_in:
+            return "warning"
+        return "success"
+
+    @property
+    def headline(self) -> str:
+        if not self.enabled:
+            return "PBX not configured"
+        if self.guard_tripped:
+            return "PBX login stopped"
+        if self.down_since:
+            return "PBX unreachable"
+        if self.failed:
+            return f"PBX: {self.failed} failed"
+        if self.cdr_alert:
+            return "PBX: call records?"
+        if self.pending:
+            return f"PBX: {self.pending} pending"
+        if not self.logged_in:
+            return "PBX: not logged in"
+        return "PBX linked"
+
+
+def link_health() -> LinkHealth:
+    link = PbxLink.get()
+    counts = dict(
+        PbxCommand.objects.filter(status__in=[CommandStatus.PENDING, CommandStatus.SENDING, CommandStatus.FAILED])
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    now = timezone.now()
+    return LinkHealth(
+        enabled=bool(settings.PBX_URL),
+        logged_in=bool(link.token),
+        token_age=(now - link.token_obtained_at) if link.token and link.token_obtained_at else None,
+        last_heartbeat_at=link.last_heartbeat_at,
+        last_report_at=link.last_report_at,
+        last_cdr_at=link.last_cdr_at,
+        down_since=link.down_since,
+        last_error=link.last_error,
+        guard_tripped=link.guard_tripped_at is not None,
+        guard_reason=link.guard_reason,
+        cdr_alert=link.cdr_alert,
+        pending=counts.get(CommandStatus.PENDING, 0) + counts.get(CommandStatus.SENDING, 0),
+        failed=counts.get(CommandStatus.FAILED, 0),
+        serial=link.serial or settings.PBX_SERIAL,
+        api_version=settings.PBX_API_VERSION,
+    )
+
+
+def failed_commands(limit: int = 50):
+    return PbxCommand.objects.filter(status=CommandStatus.FAILED).order_by("-created_at")[:limit]
+
+
+def open_commands(limit: int = 50):
+    return PbxCommand.objects.filter(status__in=[CommandStatus.PENDING, CommandStatus.SENDING]).order_by(
+        "created_at"
+    )[:limit]
+
+
+def recent_events(limit: int = 30):
+    return PbxEvent.objects.defer("body").order_by("-received_at")[:limit]
+
+
+def rejected_events(limit: int = 20):
+    return PbxEvent.objects.filter(status__in=[EventStatus.REJECTED, EventStatus.FAILED]).order_by(
+        "-received_at"
+    )[:limit]
+
+
+def recent_jobs(limit: int = 10):
+    return LinkJob.objects.order_by("-started_at")[:limit]
