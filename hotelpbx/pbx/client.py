@@ -1,0 +1,499 @@
+"""The one HTTP client for the Yeastar S-Series API, v1.1.0 and v2.0.0 (see /work/shared/yeastar/API.md).
+
+Nothing else in the project speaks HTTP to the PBX. Every call has a (connect, read) timeout, HTTP 200 with
+"status":"Failed" is a failure, and errors are typed (errors.py). The token, the login guard and the
+pacing of configuration calls are shared by all processes through the database (session.py).
+
+Secrets never reach logs or exception texts: not the password, its MD5, the token, nor the events URL
+(it carries the events secret). Logs carry paths and errnos only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import requests
+
+from .config import PbxConfig
+from .errors import (
+    PbxAuthError,
+    PbxError,
+    PbxNotConfigured,
+    PbxPermanentError,
+    PbxTemporaryError,
+    PbxUnreachable,
+    error_for,
+    redact,
+)
+from .session import LoginResult, SharedSession
+
+log = logging.getLogger("hotelpbx.pbx.client")
+T = TypeVar("T")
+
+THROTTLED = "10025"
+NO_RECORDS = "20021"
+THROTTLE_RETRIES = 3
+CDR_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_insecure_warned = False
+
+
+class _RedactTokens(logging.Filter):
+    """urllib3 logs full request URLs at DEBUG, and ours carry ?token=...: hide it there too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = redact(text)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactTokens())
+
+
+def _join(numbers: str | Iterable[str]) -> str:
+    """The API's list form: one comma-separated string ("all" passes through)."""
+    if isinstance(numbers, str):
+        return numbers
+    return ",".join(str(n) for n in numbers)
+
+
+def _split(value: Any) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _with_number(item: dict[str, Any]) -> dict[str, Any]:
+    """Give an extension dict the v2 key `number` whatever the version called it (extnumber, extid)."""
+    if "number" not in item:
+        for key in ("extnumber", "extid"):
+            if key in item:
+                return {"number": item[key], **item}
+    return item
+
+
+class PbxClient:
+    """Talks to one PBX. Cheap to create; use get_client() for the per-process instance."""
+
+    def __init__(self, config: PbxConfig, session: SharedSession | None = None) -> None:
+        if not config.enabled:
+            raise PbxNotConfigured("the PBX link is disabled: PBX_URL is empty")
+        self.config = config
+        self.session = session or SharedSession(config)
+        self.last_login: LoginResult | None = None
+        self.throttle_retry_delay = 1.0  # seconds before retrying a 10025 (tests shorten it)
+        self.http = requests.Session()
+        self.http.verify = config.verify
+        # The PBX closes every connection (Connection: close); a pooled socket would be a dead one.
+        self.http.headers.update({"Content-Type": "application/json; charset=utf-8", "Connection": "close"})
+        self.http.trust_env = False  # a proxy from the environment must not see tokens or reach the LAN PBX
+        if config.tls_insecure:
+            _warn_insecure()
+
+    # --- transport ------
+    def _url(self, path: str) -> str:
+        return f"{self.config.api_base}/{path}"
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        timeout = (self.config.connect_timeout, self.config.timeout)
+        try:
+            if method == "GET":
+                response = self.http.get(self._url(path), params=params, timeout=timeout)
+            else:
+                data = json.dumps(body or {}, ensure_ascii=False).encode("utf-8")
+                response = self.http.post(self._url(path), params=params, data=data, timeout=timeout)
+        except requests.Timeout:
+            raise PbxUnreachable(
+                f"no answer within {self.config.timeout:g} s", path=path, timeout=True
+            ) from None
+        except requests.exceptions.SSLError as exc:
+            raise PbxUnreachable(
+                f"TLS check failed ({redact(str(exc))[:150]}); set PBX_CA_BUNDLE to the PBX's certificate",
+                path=path,
+            ) from None
+        except requests.RequestException as exc:
+            # `from None`: the original text holds the full URL with the token.
+            raise PbxUnreachable(f"cannot reach the PBX: {type(exc).__name__}", path=path) from None
+        if response.status_code >= 500:
+            raise PbxUnreachable(f"HTTP {response.status_code} from the PBX", path=path)
+        if response.status_code != 200:
+            raise PbxPermanentError(f"HTTP {response.status_code} from the PBX", path=path)
+        return response
+
+    def _parse(self, path: str, response: requests.Response) -> dict[str, Any]:
+        try:
+            answer = response.json()
+        except ValueError:
+            raise PbxTemporaryError("the PBX's answer was not JSON", path=path) from None
+        if not isinstance(answer, dict):
+            raise PbxTemporaryError("the PBX's answer was not a JSON object", path=path)
+        status = str(answer.get("status", ""))
+        if status == "Success":
+            return answer
+        if status == "Failed":
+            if answer.get("errno") in (None, ""):
+                raise PbxTemporaryError("the PBX reported a failure without an error number", path=path)
+            raise error_for(str(answer["errno"]), path)
+        raise PbxTemporaryError(f"unexpected status {status[:20]!r} in the PBX's answer", path=path)
+
+    def _post(self, path: str, body: dict[str, Any] | None, token: str | None) -> dict[str, Any]:
+        params = {"token": token} if token else None
+        try:
+            answer = self._parse(path, self._send("POST", path, body=body, params=params))
+        except PbxError as exc:
+            log.warning("PBX %s failed: %s", path, exc.errno or exc.meaning)
+            raise
+        log.debug("PBX %s ok", path)
+        return answer
+
+    # --- session ------
+    def login(self, *, force: bool = True, after_token_loss: bool = False) -> LoginResult:
+        """Log in (shared by all processes, guarded). `force=False` reuses a token another process holds."""
+        result = self.session.login(self._send_login, force=force, after_token_loss=after_token_loss)
+        if result.reused:
+            return result
+        self.last_login = result
+        log.info(
+            "PBX login ok (%s%s)",
+            self.config.api_version,
+            ", first connect" if result.first_connect else ", after outage" if result.after_outage else "",
+        )
+        if not self.config.serial:
+            self._learn_serial(result.token)
+        _announce_login(result)
+        return result
+
+    def _send_login(self) -> str:
+        """The login request itself; called by the session with the row lock held and the guard passed."""
+        body = {
+            "username": self.config.username,
+            # The API wants the MD5 hex of the password (API.md 3.1); it is not our choice of hash.
+            "password": hashlib.md5(self.config.password.encode("utf-8"), usedforsecurity=False).hexdigest(),
+            "port": str(self.config.events_port),
+            "version": self.config.report_version,
+        }
+        if self.config.events_url:
+            body.update({"url": self.config.events_url, "urltag": "1"})
+        answer = self._post("login", body, token=None)
+        token = str(answer.get("token") or "")
+        if not token:
+            raise PbxTemporaryError("login answered Success without a token", path="login")
+        return token
+
+    def _learn_serial(self, token: str) -> None:
+        try:
+            info = self._post("deviceinfo/query", {}, token).get("deviceinfo") or {}
+        except PbxError:
+            return  # not vital for the login; the next login tries again
+        self.session.store_device_info(info)
+
+    def _with_token(self, action: Callable[[str], T]) -> T:
+        """Run `action(token)`; on a token problem log in again once and retry once."""
+        relogged = False
+        while True:
+            token = self.session.current_token() or self.login(force=False).token
+            try:
+                result = action(token)
+            except PbxAuthError as exc:
+                if not exc.token_problem or relogged:
+                    self.session.mark_error(exc)
+                    raise
+                relogged = True
+                self.session.invalidate(token)
+                self.login(force=False, after_token_loss=True)
+                continue
+            except PbxUnreachable as exc:
+                self.session.mark_unreachable(exc)
+                raise
+            except PbxError:
+                # The PBX answered (with an errno): the link itself is up.
+                if self.session.mark_reachable(ok=False):
+                    _announce_recovery()
+                raise
+            if self.session.mark_reachable(ok=True):
+                _announce_recovery()
+            return result
+
+    def call(
+        self, path: str, body: dict[str, Any] | None = None, *, config_change: bool = False
+    ) -> dict[str, Any]:
+        """One API call with the shared token. Configuration changes are paced across all workers."""
+        throttled = 0
+        while True:
+            if config_change:
+                wait = self.session.reserve_config_slot()
+                if wait > 0:
+                    time.sleep(wait)
+            try:
+                return self._with_token(lambda token: self._post(path, body, token))
+            except PbxTemporaryError as exc:
+                if exc.errno != THROTTLED or throttled >= THROTTLE_RETRIES:
+                    raise
+                throttled += 1
+                time.sleep(self.throttle_retry_delay)
+
+    def heartbeat(self) -> None:
+        """Keep the token alive (30 min idle life) and re-point reports; v2 must repeat `version`."""
+        body: dict[str, Any] = {"port": str(self.config.events_port)}
+        if self.config.events_host:
+            body["ipaddr"] = self.config.events_host
+        if self.config.events_url:
+            body.update({"url": self.config.events_url, "urltag": "1"})
+        if self.config.v2:
+            body["version"] = self.config.report_version  # without it events fall back to the 1.0.0 format
+        self.call("heartbeat", body)
+        self.session.mark_heartbeat()
+
+    def logout(self) -> None:
+        token = self.session.current_token()
+        if not token:
+            return
+        try:
+            self._post("logout", {}, token)
+        except PbxAuthError:
+            pass  # already gone on the PBX
+        finally:
+            self.session.invalidate(token)
+
+    # --- typed helpers: the v1/v2 differences end here (API.md section 8) ------
+    def device_info(self) -> dict[str, Any]:
+        return dict(self.call("deviceinfo/query").get("deviceinfo") or {})
+
+    def extension_list(self) -> list[dict[str, Any]]:
+        path = "extension/list" if self.config.v2 else "extensionlist/query"
+        return [_with_number(e) for e in self.call(path).get("extlist") or []]
+
+    def extension_query(self, numbers: str | Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Full settings of some (or all) extensions; each dict has `number`."""
+        if numbers is None:
+            body = {"number": "all"} if self.config.v2 else {}
+        else:
+            body = {self.config.ext_key: _join(numbers)}
+        return [_with_number(e) for e in self.call("extension/query", body).get("extinfos") or []]
+
+    def extension_update(self, number: str, **fields: Any) -> None:
+        body = {self.config.ext_key: str(number), **{k: str(v) for k, v in fields.items()}}
+        self.call("extension/update", body, config_change=True)
+
+    def hotel_checkout(self, numbers: str | Iterable[str]) -> None:
+        """Empties voicemail, removes outbound permission, deletes alarms, resets the name (API.md 5.5)."""
+        self.call("hotel/checkout", {self.config.ext_key: _join(numbers)}, config_change=True)
+
+    def _require_v2(self, what: str) -> None:
+        if not self.config.v2:
+            raise PbxPermanentError(f"v1.1.0 has no outbound-route API ({what} needs API v2.0.0)", path=what)
+
+    def outroute_query(self) -> list[dict[str, Any]]:
+        self._require_v2("outroute/query")
+        return list(self.call("outroute/query", {}).get("outroutes") or [])
+
+    def outroute_set_members(
+        self, route_name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> list[str]:
+        """Add/remove extensions on a route (read, modify, write back: `extensions` replaces the list).
+
+        Returns the new member list. Writes nothing when the route already has the wanted members.
+        """
+        self._require_v2("outroute/update")
+        route = next((r for r in self.outroute_query() if r.get("name") == route_name), None)
+        if route is None:
+            raise PbxPermanentError(
+                f"no outbound route named {route_name!r}", errno="10073", path="outroute/update"
+            )
+        current = _split(route.get("extensions"))
+        dropped = {str(n) for n in remove}
+        wanted = [n for n in dict.fromkeys([*current, *(str(n) for n in add)]) if n not in dropped]
+        if wanted != current:
+            body = {"id": str(route["id"])} if route.get("id") not in (None, "") else {"name": route_name}
+            self.call("outroute/update", {**body, "extensions": ",".join(wanted)}, config_change=True)
+        return wanted
+
+    @staticmethod
+    def _alarm(
+        time_hhmm: str,
+        type: str,
+        repeats: int,
+        interval: int,
+        prompt: str | None,
+        weekdays: str | Iterable[str] | None,
+    ) -> dict[str, str]:
+        alarm = {"time": time_hhmm, "type": type, "repeats": str(repeats), "repeatinterval": str(interval)}
+        if prompt:
+            alarm["prompt"] = prompt
+        if weekdays is not None:
+            alarm["weekdays"] = _join(weekdays)
+        return alarm
+
+    def wakeup_create(
+        self,
+        number: str,
+        time_hhmm: str,
+        *,
+        type: str = "onetime",
+        repeats: int = 3,
+        interval: int = 5,
+        prompt: str | None = None,
+        weekdays: str | Iterable[str] | None = None,
+    ) -> None:
+        alarm = self._alarm(time_hhmm, type, repeats, interval, prompt, weekdays)
+        self.call(
+            "wakeupcall/create", {self.config.ext_key: str(number), "wakeup": [alarm]}, config_change=True
+        )
+
+    def wakeup_query(self, number: str) -> list[dict[str, Any]]:
+        """The extension's alarms (each with `wakeupid` and `number`); [] when it has none."""
+        answer = self.call("wakeupcall/query", {self.config.ext_key: str(number)})
+        alarms = []
+        for entry in answer.get("wakeups") or []:
+            owner = str(entry.get("number") or entry.get("extid") or number)
+            alarms += [{**a, "number": owner} for a in entry.get("wakeup") or []]
+        return alarms
+
+    def wakeup_update(
+        self,
+        number: str,
+        wakeupid: str,
+        time_hhmm: str,
+        *,
+        type: str = "onetime",
+        repeats: int = 3,
+        interval: int = 5,
+        prompt: str | None = None,
+        weekdays: str | Iterable[str] | None = None,
+    ) -> None:
+        alarm = self._alarm(time_hhmm, type, repeats, interval, prompt, weekdays)
+        # v1 takes an array (first element used), v2 an object with `repeats` required.
+        wakeup: Any = alarm if self.config.v2 else [alarm]
+        body = {self.config.ext_key: str(number), "wakeupid": str(wakeupid), "wakeup": wakeup}
+        self.call("wakeupcall/update", body, config_change=True)
+
+    def wakeup_delete(self, number: str, wakeupid: str | Iterable[str] | None = None) -> None:
+        """Delete some alarms of the extension, or all of them when `wakeupid` is None."""
+        body = {self.config.ext_key: str(number)}
+        if wakeupid is not None:
+            body["wakeupid"] = _join(wakeupid)
+        self.call("wakeupcall/delete", body, config_change=True)
+
+    def playprompt(
+        self,
+        number: str,
+        prompt: str,
+        *,
+        autoanswer: bool = False,
+        count: int = 1,
+        volume: int | None = None,
+        dial_permission: str | None = None,
+    ) -> str:
+        """Ring the extension and play the prompt(s) ("a+b"); returns the callid for the reports."""
+        body = {
+            self.config.ext_key: str(number),
+            "prompt": prompt,
+            "autoanswer": "yes" if autoanswer else "no",
+        }
+        if self.config.v2:
+            body["count"] = str(count)
+            if volume is not None:
+                body["volume"] = str(volume)
+            if dial_permission:
+                body["dialpermission"] = dial_permission
+        path = "call/playprompt" if self.config.v2 else "extension/playprompt"
+        callid = str(self.call(path, body).get("callid") or "")
+        if not callid:
+            raise PbxTemporaryError("playprompt answered Success without a callid", path=path)
+        return callid
+
+    # --- CDR export ------
+    def _pbx_wall_time(self, moment: datetime) -> str:
+        """CDR times are the PBX's local wall time; aware datetimes are converted, naive ones taken as is."""
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ZoneInfo(self.config.time_zone))
+        return moment.strftime(CDR_TIME_FORMAT)
+
+    def cdr_download(
+        self, start: datetime, end: datetime, numbers: str | Iterable[str] = "all"
+    ) -> list[dict]:
+        """Call records of a period as dicts (CSV columns); [] when the PBX has none (20021)."""
+        params = {
+            self.config.ext_key: _join(numbers),
+            "starttime": self._pbx_wall_time(start),
+            "endtime": self._pbx_wall_time(end),
+        }
+        try:
+            # Both steps under one token: the one-time random lives 30 s and is tied to our session.
+            return self._with_token(lambda token: self._cdr_steps(token, params))
+        except PbxPermanentError as exc:
+            if exc.errno == NO_RECORDS:
+                return []
+            raise
+
+    def _cdr_steps(self, token: str, params: dict[str, str]) -> list[dict]:
+        random = str(self._post("cdr/get_random", params, token).get("random") or "")
+        if not random:
+            raise PbxTemporaryError("cdr/get_random answered Success without a random", path="cdr/get_random")
+        path = "cdr/download"
+        response = self._send("GET", path, params={**params, "token": token, "random": random})
+        text = response.content.decode("utf-8-sig", errors="replace")
+        if text.lstrip().startswith("{"):  # a JSON envelope instead of the CSV: an error (or an odd Success)
+            answer = self._parse(path, response)
+            return list(answer.get("cdrs") or [])
+        return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+
+
+def _warn_insecure() -> None:
+    global _insecure_warned
+    if not _insecure_warned:
+        _insecure_warned = True
+        log.warning("PBX TLS certificate checks are OFF (PBX_TLS_INSECURE): use PBX_CA_BUNDLE instead")
+
+
+def _announce_login(result: LoginResult) -> None:
+    """Tell the link (reconciliation, CDR back-fill) that a session started. Never fails the login."""
+    try:
+        from .link import on_login
+
+        on_login(first_connect=result.first_connect, after_outage=result.after_outage)
+    except Exception:
+        log.exception("after-login hook failed")
+
+
+def _announce_recovery() -> None:
+    """The PBX answers again with the token we had: same follow-up as a login after an outage.
+
+    Only the process whose update cleared `down_since` gets here, so this runs once per outage.
+    """
+    log.info("PBX reachable again")
+    _announce_login(LoginResult("", first_connect=False, after_outage=True))
+
+
+_local = threading.local()
+
+
+def get_client() -> PbxClient:
+    """The client for the current settings, one per process and thread (requests.Session is not shared)."""
+    config = PbxConfig.from_settings()
+    clients: dict[PbxConfig, PbxClient] = _local.__dict__.setdefault("clients", {})
+    client = clients.get(config)
+    if client is None:
+        client = clients[config] = PbxClient(config)
+    return client
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests, or after settings changed)."""
+    _local.__dict__.pop("clients", None)
