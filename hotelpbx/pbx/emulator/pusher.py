@@ -140,6 +140,9 @@ class ReportPusher:
                 return
             if record["attempts"] < self.max_attempts and self._stopping.wait(self.retry_interval):
                 break
+        if self._stopping.is_set():
+            record["outcome"] = "cancelled"
+            return
         record["outcome"] = "given_up"
         log.warning(
             "report %s to %s given up after %s attempts", delivery.name, delivery.target, record["attempts"]

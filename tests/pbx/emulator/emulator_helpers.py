@@ -51,7 +51,9 @@ class Api:
 
     def login(self, api_version: str = "v1.1.0", **extra: Any) -> str:
         """Log in; `extra` are login body fields (e.g. version="1.0.2", port=..., url=...)."""
-        body = {"username": "api", "password": MD5, "port": "8260", **extra}
+        # Port 1 on loopback refuses connections: reports of sessions that did not ask for a receiver
+        # must not reach whatever else listens on this machine (e.g. a dev app on 8260).
+        body = {"username": "api", "password": MD5, "port": "1", **extra}
         answer = self.post("login", body, version=api_version)
         assert answer["status"] == "Success", answer
         return answer["token"]

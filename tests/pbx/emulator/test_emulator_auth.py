@@ -8,7 +8,7 @@ from emulator_helpers import MD5
 
 
 def test_login_v1_returns_32_hex_token(api):
-    answer = api.post("login", {"username": "api", "password": MD5, "port": "8260", "version": "1.0.2"})
+    answer = api.post("login", {"username": "api", "password": MD5, "port": "1", "version": "1.0.2"})
     assert answer["status"] == "Success"
     assert re.fullmatch(r"[0-9a-f]{32}", answer["token"])
     assert "transport" not in answer
@@ -24,20 +24,20 @@ def test_login_v1_without_port_is_wrong_port(api):
 
 
 def test_login_accepts_numeric_port(api):
-    answer = api.post("login", {"username": "api", "password": MD5, "port": 8260}, version="v2.0.0")
+    answer = api.post("login", {"username": "api", "password": MD5, "port": 1}, version="v2.0.0")
     assert answer["status"] == "Success"
 
 
 def test_plain_password_is_rejected(api):
-    answer = api.post("login", {"username": "api", "password": "Secret123", "port": "8260"})
+    answer = api.post("login", {"username": "api", "password": "Secret123", "port": "1"})
     assert answer == {"status": "Failed", "errno": "20003"}
 
 
 def test_ip_block_after_five_failures_lasts_ten_clock_minutes(api, emu):
-    bad = {"username": "api", "password": "0" * 32, "port": "8260"}
+    bad = {"username": "api", "password": "0" * 32, "port": "1"}
     for _ in range(5):
         assert api.post("login", bad)["errno"] == "20003"
-    good = {"username": "api", "password": MD5, "port": "8260"}
+    good = {"username": "api", "password": MD5, "port": "1"}
     assert api.post("login", good) == {"status": "Failed", "errno": "20002"}
     emu.clock.advance(9 * 60)
     assert api.post("login", good)["errno"] == "20002"
@@ -46,19 +46,19 @@ def test_ip_block_after_five_failures_lasts_ten_clock_minutes(api, emu):
 
 
 def test_success_resets_failure_counter(api):
-    bad = {"username": "api", "password": "0" * 32, "port": "8260"}
+    bad = {"username": "api", "password": "0" * 32, "port": "1"}
     for _ in range(4):
         api.post("login", bad)
     api.login()
     for _ in range(4):
         assert api.post("login", bad)["errno"] == "20003"
-    assert api.post("login", {"username": "api", "password": MD5, "port": "8260"})["status"] == "Success"
+    assert api.post("login", {"username": "api", "password": MD5, "port": "1"})["status"] == "Success"
 
 
 def test_unblock_hook_clears_the_block(api, emu):
     for _ in range(5):
-        api.post("login", {"username": "nobody", "password": MD5, "port": "8260"})
-    assert api.post("login", {"username": "api", "password": MD5, "port": "8260"})["errno"] == "20002"
+        api.post("login", {"username": "nobody", "password": MD5, "port": "1"})
+    assert api.post("login", {"username": "api", "password": MD5, "port": "1"})["errno"] == "20002"
     assert api.control("unblock") == {"unblocked": ["127.0.0.1"]}
     assert api.login()
 
@@ -107,7 +107,7 @@ def test_v2_heartbeat_can_switch_report_format(api, emu):
     token = api.login("v2.0.0")
     assert emu.sessions.sessions[token].format == "legacy"
     api.post(
-        "heartbeat", {"ipaddr": "127.0.0.1", "port": 8260, "version": "2.0.0"}, token=token, version="v2.0.0"
+        "heartbeat", {"ipaddr": "127.0.0.1", "port": 1, "version": "2.0.0"}, token=token, version="v2.0.0"
     )
     assert emu.sessions.sessions[token].format == "2.0.0"
 
@@ -158,7 +158,7 @@ def test_boa_headers_and_options(api):
 
 
 def test_errno_is_a_string_and_missing_credentials_are_10004(api):
-    answer = api.post("login", {"port": "8260"})
+    answer = api.post("login", {"port": "1"})
     assert answer == {"status": "Failed", "errno": "10004"}
 
 
