@@ -1,0 +1,174 @@
+"""Store one report the PBX sent (the webhook) or that we fetched (CDR back-fill): raw first, work later.
+
+The body is committed before anyone answers the PBX; parsing for handlers and the handlers themselves
+run after commit in a task (processing.py). Every column written here is cleaned and cut to its size,
+because a report is untrusted input and bad input must never turn into a database error (a 5xx).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import events
+from .models import EventStatus, PbxEvent, PbxLink
+
+log = logging.getLogger(__name__)
+
+# last_report_at / last_cdr_at are for the silence alarm (minutes); one write a second is plenty, and it
+# keeps a burst of reports from queueing on the link row's lock.
+LINK_TOUCH_EVERY = timedelta(seconds=1)
+
+
+class ReportRejected(Exception):
+    """The report was kept, marked rejected; `code` says why (the view picks the HTTP status)."""
+
+    def __init__(self, event: PbxEvent, code: str, message: str):
+        super().__init__(message)
+        self.event, self.code, self.message = event, code, message
+
+
+def _clean(value: str, size: int) -> str:
+    # PostgreSQL text cannot hold NUL, and varchar(n) refuses longer values.
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:size]
+
+
+def _body_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def _ip(source_ip: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((source_ip or "").strip()))
+    except ValueError:
+        return None
+
+
+def _insert(**fields) -> tuple[PbxEvent, bool]:
+    """Insert, or return the row that holds the key already (a retry, or a concurrent copy of it).
+
+    The savepoint makes this safe inside a caller's transaction; under concurrency the database's unique
+    index decides, and the loser reads the winner's committed row.
+    """
+    try:
+        with transaction.atomic():
+            return PbxEvent.objects.create(**fields), True
+    except IntegrityError:
+        existing = PbxEvent.objects.filter(dedupe_key=fields["dedupe_key"]).first()
+        if existing is None:  # not our unique key after all
+            raise
+        return existing, False
+
+
+def store_rejected(
+    *,
+    raw: bytes,
+    source_ip: str | None,
+    reason: str,
+    source: str = "webhook",
+    name: str = "",
+    sn: str = "",
+    callid: str = "",
+) -> PbxEvent:
+    """Keep a body we refused, for the operator (the same body twice is one row)."""
+    event, _ = _insert(
+        dedupe_key=f"rejected:{hashlib.sha256(raw).hexdigest()}",
+        name=_clean(name, 40),
+        sn=_clean(sn, 32),
+        callid=_clean(callid, 64),
+        source=source,
+        source_ip=_ip(source_ip),
+        body=_body_text(raw),
+        status=EventStatus.REJECTED,
+        reject_reason=_clean(reason, 255),
+    )
+    return event
+
+
+def _expected_serial() -> str | None:
+    """This PBX's serial: the setting, else what the link learned; None while unknown (or no link row)."""
+    if settings.PBX_SERIAL:
+        return settings.PBX_SERIAL
+    return PbxLink.objects.filter(pk=1).values_list("serial", flat=True).first() or None
+
+
+def _touch_link(report: events.Report, now) -> None:
+    """Note that the PBX is talking. Outside the event's transaction, so the row lock lasts one statement."""
+    stale = now - LINK_TOUCH_EVERY
+    touched = (
+        PbxLink.objects.filter(pk=1)
+        .filter(Q(last_report_at__isnull=True) | Q(last_report_at__lt=stale))
+        .update(last_report_at=now)
+    )
+    if report.name == "NewCdr":
+        PbxLink.objects.filter(pk=1).filter(Q(last_cdr_at__isnull=True) | Q(last_cdr_at__lt=stale)).update(
+            last_cdr_at=now
+        )
+    if not touched and not PbxLink.objects.filter(pk=1).exists():
+        PbxLink.objects.get_or_create(
+            pk=1, defaults={"last_report_at": now, "last_cdr_at": now if report.name == "NewCdr" else None}
+        )
+
+
+def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") -> tuple[PbxEvent, bool]:
+    """Store one report body; returns (event, created). created=False: we had it already (a retry).
+
+    Raises ReportRejected (after keeping the body, marked rejected) for a body that is not a report
+    (code "malformed_report") or comes from another PBX ("wrong_serial").
+    """
+    try:
+        report = events.parse_report(raw)
+    except events.MalformedReport as exc:
+        event = store_rejected(raw=raw, source_ip=source_ip, reason=exc.reason, source=source)
+        raise ReportRejected(event, "malformed_report", exc.reason) from None
+    except Exception as exc:  # a parser bug must not answer 5xx to the PBX: keep the body, say 400
+        log.exception("report parser failed")
+        reason = f"could not be read ({exc.__class__.__name__})"
+        event = store_rejected(raw=raw, source_ip=source_ip, reason=reason, source=source)
+        raise ReportRejected(event, "malformed_report", reason) from None
+
+    expected = _expected_serial()
+    if expected and report.sn != expected:
+        reason = f"serial number {report.sn or '(none)'} is not this PBX's ({expected})"
+        event = store_rejected(
+            raw=raw,
+            source_ip=source_ip,
+            reason=reason,
+            source=source,
+            name=report.name,
+            sn=report.sn,
+            callid=report.callid,
+        )
+        raise ReportRejected(event, "wrong_serial", reason)
+
+    now = timezone.now()
+    event, created = _insert(
+        dedupe_key=_clean(events.dedupe_key(report, received_at=now), 200),
+        name=_clean(report.name, 40),
+        sn=_clean(report.sn, 32),
+        callid=_clean(report.callid, 64),
+        source=source,
+        source_ip=_ip(source_ip),
+        body=_body_text(raw),
+        status=EventStatus.RECEIVED,
+    )
+    if created:
+        # Only ids travel through the broker; if this message is lost, the sweeper finds the row.
+        from .event_tasks import process_event_task
+
+        event_id = event.id
+        transaction.on_commit(lambda: process_event_task.delay(event_id), robust=True)
+    if source == "webhook":
+        try:
+            with transaction.atomic():
+                _touch_link(report, now)
+        except DatabaseError:  # the report is safe; a missed timestamp only delays the silence alarm
+            log.warning("could not note the report time on the PBX link", exc_info=True)
+    return event, created

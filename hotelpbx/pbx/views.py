@@ -1,0 +1,106 @@
+"""The report webhook: the PBX POSTs each report to /pbx/events/<token>/ (API.md section 6.1.1).
+
+The PBX resends until it gets a 200, and it cannot sign, so: check the cheap things (secret path, source
+address, type, size), store the raw body, and answer 200 only once the row is committed. Everything
+else runs after commit in a task. Bad input gets a 4xx and is kept, marked rejected; it never gets a 5xx.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import ingest
+
+log = logging.getLogger(__name__)
+
+# Used instead of the request path in our log lines: the path holds the secret token.
+LOG_PATH = "/pbx/events/<token>/"
+STATUS_FOR_CODE = {"malformed_report": 400, "wrong_serial": 403}
+
+
+def _token_ok(token: str) -> bool:
+    expected = settings.PBX_EVENTS_TOKEN
+    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:  # a typo allows nobody more, it never opens the list
+            log.error("PBX_ALLOWED_IPS: %r is not an IP address or network; ignored", entry)
+    return tuple(networks)
+
+
+def _source_allowed(remote_addr: str) -> bool:
+    entries = tuple(e for e in settings.PBX_ALLOWED_IPS if e.strip())
+    if not entries:
+        return True
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in _networks(entries))
+
+
+def _answer(status: int, body: dict, reason: str = "") -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    if status >= 400:
+        log.warning("PBX report refused (%s) %s: %s", status, LOG_PATH, reason or body)
+        response._has_been_logged = True  # django.request would log the path, and with it the token
+    return response
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return _answer(status, {"error": {"code": code, "message": message}}, f"{code}: {message}")
+
+
+@csrf_exempt
+def report_webhook(request, token: str):
+    if not _token_ok(token):
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    source_ip = request.META.get("REMOTE_ADDR", "")
+    if not _source_allowed(source_ip):  # not stored: anyone could fill the table from outside
+        return _error(403, "source_not_allowed", "This address may not post PBX reports.")
+
+    limit = settings.PBX_REPORT_MAX_BYTES
+    try:
+        raw = request.read(limit + 1)
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type and "json" not in content_type.lower():
+            reason = f"content type {content_type[:80]!r} is not JSON"
+            ingest.store_rejected(raw=raw[:limit], source_ip=source_ip, reason=reason)
+            return _error(415, "unsupported_media_type", "Reports must be sent as application/json.")
+        if len(raw) > limit or (request.content_length or 0) > limit:
+            reason = f"body larger than {limit} bytes (kept truncated)"
+            ingest.store_rejected(raw=raw[:limit], source_ip=source_ip, reason=reason)
+            return _error(413, "too_large", f"Reports may not be larger than {limit} bytes.")
+        try:
+            _event, created = ingest.store_report(raw=raw, source_ip=source_ip)
+        except ingest.ReportRejected as exc:
+            return _error(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message)
+        except DataError as exc:  # a value the database refused: bad input, so a 4xx, and keep it
+            log.exception("PBX report could not be stored as received")
+            reason = f"could not be stored ({exc.__class__.__name__})"
+            ingest.store_rejected(raw=raw, source_ip=source_ip, reason=reason)
+            return _error(400, "malformed_report", "The report could not be stored.")
+    except (OperationalError, InterfaceError):  # the database is down: the PBX will send it again
+        log.exception("PBX report not stored: database unavailable")
+        response = _error(503, "unavailable", "Storage unavailable; send the report again later.")
+        response["Retry-After"] = "5"
+        return response
+    return _answer(200, {"status": "ok" if created else "duplicate"})
