@@ -19,13 +19,19 @@ class CallRecord(models.Model):
     call_seconds = models.PositiveIntegerField(default=0)
     talk_seconds = models.PositiveIntegerField(default=0)
     trunk = models.CharField(max_length=64, blank=True)
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="call_records")
-    stay = models.ForeignKey(Stay, null=True, blank=True, on_delete=models.PROTECT, related_name="call_records")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="call_records"
+    )
+    stay = models.ForeignKey(
+        Stay, null=True, blank=True, on_delete=models.PROTECT, related_name="call_records"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["pbx_serial", "callid"], name="one_record_per_pbx_call")]
+        constraints = [
+            models.UniqueConstraint(fields=["pbx_serial", "callid"], name="one_record_per_pbx_call")
+        ]
 
     def __str__(self) -> str:
         return f"{self.call_type} {self.caller} -> {self.callee} ({self.talk_seconds}s)"

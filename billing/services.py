@@ -13,7 +13,7 @@ def pbx_time_to_utc(text: str) -> datetime | None:
     """`timestart` is PBX local time without a zone; an impossible (DST gap) time shifts forward,
     an ambiguous one takes the first occurrence (fold=0)."""
     try:
-        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007  (zone added below)
     except (ValueError, AttributeError):
         return None
     return naive.replace(tzinfo=ZoneInfo(settings.PBX_TIME_ZONE)).astimezone(ZoneInfo("UTC"))

@@ -4,6 +4,7 @@ Embedded defaults need no server: SQLite and a filesystem Celery broker under va
 DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -15,6 +16,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Under pytest the queue files and the SQLite test database live apart from the demo's, so a test run
+# never feeds the demo's worker and vice versa.
+TESTING = "pytest" in sys.modules
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -91,6 +95,9 @@ else:
 DATABASES["default"].setdefault("TEST", {})
 if env.str("DATABASE_TEST_NAME", default=""):
     DATABASES["default"]["TEST"]["NAME"] = env.str("DATABASE_TEST_NAME")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # a file, not memory: tests that start a real Celery worker share the database with it
+    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test-hotelpbx.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache ---------------------------------------------------------------------------
@@ -100,7 +107,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # No server needed: kombu's filesystem transport keeps the queue as files under var/.
-    _broker_dir = VAR_DIR / "broker"
+    _broker_dir = Path(
+        env.str(
+            "CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / ("test-broker" if TESTING else "broker"))
+        )
+    )
     for sub in ("out", "processed"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -264,6 +275,7 @@ PBX_VACANT_NAME_SHOWS_STATUS = env.bool("PBX_VACANT_NAME_SHOWS_STATUS", default=
 # Alert when no NewCdr arrived for this long while rooms are occupied.
 PBX_CDR_SILENCE_HOURS = env.float("PBX_CDR_SILENCE_HOURS", default=4.0)
 PBX_COMMAND_MAX_ATTEMPTS = env.int("PBX_COMMAND_MAX_ATTEMPTS", default=6)
+PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE.update(
     {
         "pbx-heartbeat": {"task": "hotelpbx.pbx.tasks.heartbeat", "schedule": 60.0},

@@ -59,20 +59,25 @@ def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
         )
     elif change == PhoneChange.SERVICE:
         if state.barred:
-            commands.enqueue(state.extension, "hotel.checkout", reason=f"room {room.number} out of order: barred")
+            commands.enqueue(
+                state.extension, "hotel.checkout", reason=f"room {room.number} out of order: barred"
+            )
         if desired.routes is not None:
             commands.enqueue_sync(desired, reason="service state")
         elif desired.display_name is not None:
             commands.enqueue(
-                state.extension, "extension.update", {"fields": {"username": desired.display_name}},
+                state.extension,
+                "extension.update",
+                {"fields": {"username": desired.display_name}},
                 reason="vacant room name",
             )
-    elif change == PhoneChange.HOUSEKEEPING:
-        if not state.occupied and desired.display_name is not None:
-            commands.enqueue(
-                state.extension, "extension.update", {"fields": {"username": desired.display_name}},
-                reason="vacant room name",
-            )
+    elif change == PhoneChange.HOUSEKEEPING and not state.occupied and desired.display_name is not None:
+        commands.enqueue(
+            state.extension,
+            "extension.update",
+            {"fields": {"username": desired.display_name}},
+            reason="vacant room name",
+        )
 
 
 def all_rooms_desired() -> list[DesiredExtension]:

@@ -69,7 +69,9 @@ def backfill_gap(*, trigger: str, hours: float | None = None, client=None) -> Li
         candidates = [t for t in (link.last_cdr_at, link.down_since) if t is not None]
         start = min(candidates) if candidates else now - timedelta(hours=24)
     start -= timedelta(minutes=5)  # clocks differ a little; duplicates are ignored anyway
-    job = LinkJob.objects.create(kind=LinkJob.Kind.BACKFILL, trigger=trigger, window_start=start, window_end=now)
+    job = LinkJob.objects.create(
+        kind=LinkJob.Kind.BACKFILL, trigger=trigger, window_start=start, window_end=now
+    )
     try:
         client = client or get_client()
         rows = client.cdr_download(_pbx_local(start), _pbx_local(now))
@@ -118,7 +120,9 @@ def check_cdr_flow() -> str:
         if link.cdr_alert:
             PbxLink.objects.filter(pk=link.pk).update(cdr_alert="", cdr_alert_at=None)
         return "ok"
-    PbxLink.objects.filter(pk=link.pk).update(cdr_alert=reason[:255], cdr_alert_at=Coalesce(F("cdr_alert_at"), Value(now)))
+    PbxLink.objects.filter(pk=link.pk).update(
+        cdr_alert=reason[:255], cdr_alert_at=Coalesce(F("cdr_alert_at"), Value(now))
+    )
     if link.down_since is None:
         from .tasks import backfill_cdrs
 

@@ -2,8 +2,8 @@
 
 Ops (all idempotent, so applying one twice leaves the PBX as once):
   extension.update   {"fields": {...}}                       extension/update with those fields
-  hotel.checkout     {}                                       hotel/checkout (clears voicemail, routes, alarms, name)
-  outroute.members   {"routes": [...], "managed": [...]}      be a member of exactly `routes` among `managed` (v2)
+  hotel.checkout     {}                             hotel/checkout (clears voicemail, routes, alarms, name)
+  outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed` (v2)
 """
 
 import logging
@@ -15,15 +15,26 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from .desired import DesiredExtension
-from .errors import ERRNO_MEANINGS, LoginGuardTripped, PbxAuthError, PbxError, PbxPermanentError, PbxUnreachable
+from .errors import (
+    ERRNO_MEANINGS,
+    LoginGuardTripped,
+    PbxAuthError,
+    PbxError,
+    PbxPermanentError,
+    PbxUnreachable,
+)
 from .models import CommandStatus, ExtensionSequence, PbxCommand
 
 log = logging.getLogger(__name__)
 
 OPEN = (CommandStatus.PENDING, CommandStatus.SENDING)
-# A command still 'sending' after this long belongs to a worker that died: it goes back to pending.
-STALE_CLAIM = timedelta(seconds=90)
 LINK_DOWN_RETRY = timedelta(seconds=5)
+
+
+def stale_claim() -> timedelta:
+    """A command still 'sending' after this long belongs to a worker that died: it may be re-claimed.
+    Longer than one PBX call can take (timeouts plus pacing)."""
+    return timedelta(seconds=settings.PBX_STALE_CLAIM_SECONDS)
 
 
 def link_enabled() -> bool:
@@ -72,10 +83,23 @@ def enqueue_sync(desired: DesiredExtension, *, reason: str, checkout_first: bool
 # --- applying ------------------------------------------------------------------------------------------
 
 
-def apply_command(command: PbxCommand, client) -> None:
+def _already_applied(number: str, fields: dict, client) -> bool:
+    """After a worker died mid-call we cannot know whether the PBX took the update: look first, so a
+    re-claimed command is not sent twice."""
+    found = client.extension_query([number])
+    if not found:
+        return False
+    actual = found[0]
+    return all(str(actual.get(k, "")).strip().lower() == str(v).strip().lower() for k, v in fields.items())
+
+
+def apply_command(command: PbxCommand, client, *, reclaimed: bool = False) -> None:
     number, payload = command.extension, command.payload
     if command.op == "extension.update":
-        client.extension_update(number, **payload.get("fields", {}))
+        fields = payload.get("fields", {})
+        if reclaimed and _already_applied(number, fields, client):
+            return
+        client.extension_update(number, **fields)
     elif command.op == "hotel.checkout":
         client.hotel_checkout([number])
     elif command.op == "outroute.members":
@@ -100,9 +124,13 @@ def _head(extension: str) -> PbxCommand | None:
 def _claim(command: PbxCommand) -> bool:
     """Compare-and-swap: only one worker may send an extension's head command."""
     now = timezone.now()
-    claimable = Q(status=CommandStatus.PENDING) | Q(status=CommandStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    claimable = Q(status=CommandStatus.PENDING) | Q(
+        status=CommandStatus.SENDING, claimed_at__lt=now - stale_claim()
+    )
     return bool(
-        PbxCommand.objects.filter(claimable, pk=command.pk).update(status=CommandStatus.SENDING, claimed_at=now)
+        PbxCommand.objects.filter(claimable, pk=command.pk).update(
+            status=CommandStatus.SENDING, claimed_at=now
+        )
     )
 
 
@@ -124,12 +152,15 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
         now = timezone.now()
         if head.next_attempt_at and head.next_attempt_at > now:
             return "waiting"
-        if head.status == CommandStatus.SENDING and head.claimed_at and head.claimed_at > now - STALE_CLAIM:
+        if head.status == CommandStatus.SENDING and head.claimed_at and head.claimed_at > now - stale_claim():
             return "busy"
+        reclaimed = head.status == CommandStatus.SENDING
+        if _link_resting():
+            return "link_down"
         if not _claim(head):
             return "busy"
         try:
-            apply_command(head, client)
+            apply_command(head, client, reclaimed=reclaimed)
         except (PbxUnreachable, LoginGuardTripped) as exc:
             # The link is down, not this command: wait without using up its retries.
             errno, meaning = _describe(exc)
@@ -152,9 +183,23 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
             _release(head, errno=errno, error=meaning, delay=delay, count_attempt=True)
             return "retry_later"
         PbxCommand.objects.filter(pk=head.pk).update(
-            status=CommandStatus.DONE, applied_at=timezone.now(), claimed_at=None, last_errno="", last_error=""
+            status=CommandStatus.DONE,
+            applied_at=timezone.now(),
+            claimed_at=None,
+            last_errno="",
+            last_error="",
         )
     return "more"
+
+
+def _link_resting() -> bool:
+    """While the PBX is unreachable, one probe every LINK_DOWN_RETRY is enough: don't hammer it."""
+    from .models import PbxLink
+
+    link = PbxLink.objects.filter(pk=1).values("down_since", "last_error_at").first()
+    if not link or link["down_since"] is None or link["last_error_at"] is None:
+        return False
+    return timezone.now() - link["last_error_at"] < LINK_DOWN_RETRY
 
 
 def _release(command, *, errno, error, delay, count_attempt: bool) -> None:
@@ -188,12 +233,13 @@ def extensions_to_drive(limit: int = 1000) -> list[str]:
     due = PbxCommand.objects.filter(
         Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
         | Q(status=CommandStatus.PENDING, next_attempt_at__lte=now)
-        | Q(status=CommandStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        | Q(status=CommandStatus.SENDING, claimed_at__lt=now - stale_claim())
     )
     return list(
-        due.values("extension").annotate(first=Min("seq")).order_by("first").values_list("extension", flat=True)[
-            :limit
-        ]
+        due.values("extension")
+        .annotate(first=Min("seq"))
+        .order_by("first")
+        .values_list("extension", flat=True)[:limit]
     )
 
 

@@ -33,7 +33,9 @@ def resend(request, pk: int):
     command = get_object_or_404(PbxCommand, pk=pk, status=CommandStatus.FAILED)
     desired = next((d for d in all_desired() if d.number == command.extension), None)
     resend_failed(command, desired=desired, by=request.user)
-    messages.success(request, f"Extension {command.extension}: its current state is being sent to the PBX again.")
+    messages.success(
+        request, f"Extension {command.extension}: its current state is being sent to the PBX again."
+    )
     return redirect("pbx:status")
 
 

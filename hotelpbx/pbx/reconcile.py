@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 BATCH = 50
 
 
-def differences(desired: DesiredExtension, actual: dict, route_members: dict[str, set[str]] | None) -> list[str]:
+def differences(
+    desired: DesiredExtension, actual: dict, route_members: dict[str, set[str]] | None
+) -> list[str]:
     """Human-readable drift between the desired state and the PBX's extension/query answer."""
     found = []
     for field, want in desired.update_fields().items():
@@ -77,7 +79,9 @@ def _compare_and_repair(job: LinkJob | None, desired: list[DesiredExtension], cl
                     )
                 repaired += 1
         if job is not None:
-            LinkJob.objects.filter(pk=job.pk).update(done=F("done") + len(batch), drift=drift, repaired=repaired)
+            LinkJob.objects.filter(pk=job.pk).update(
+                done=F("done") + len(batch), drift=drift, repaired=repaired
+            )
     return drift, repaired
 
 
@@ -88,7 +92,9 @@ def reconcile_all(*, trigger: str) -> LinkJob | None:
     if not commands.link_enabled():
         return None
     recent = timezone.now() - timezone.timedelta(minutes=10)
-    if LinkJob.objects.filter(kind=LinkJob.Kind.RECONCILE, status=JobStatus.RUNNING, started_at__gt=recent).exists():
+    if LinkJob.objects.filter(
+        kind=LinkJob.Kind.RECONCILE, status=JobStatus.RUNNING, started_at__gt=recent
+    ).exists():
         return None
     desired = all_desired()
     job = LinkJob.objects.create(kind=LinkJob.Kind.RECONCILE, trigger=trigger, total=len(desired))
@@ -102,7 +108,9 @@ def reconcile_all(*, trigger: str) -> LinkJob | None:
         return job
     LinkJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
     job.refresh_from_db()
-    log.info("reconciliation (%s): %s extensions, %s drifted, %s repaired", trigger, job.total, drift, repaired)
+    log.info(
+        "reconciliation (%s): %s extensions, %s drifted, %s repaired", trigger, job.total, drift, repaired
+    )
     return job
 
 

@@ -61,7 +61,9 @@ class LinkHealth:
 def link_health() -> LinkHealth:
     link = PbxLink.get()
     counts = dict(
-        PbxCommand.objects.filter(status__in=[CommandStatus.PENDING, CommandStatus.SENDING, CommandStatus.FAILED])
+        PbxCommand.objects.filter(
+            status__in=[CommandStatus.PENDING, CommandStatus.SENDING, CommandStatus.FAILED]
+        )
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")

@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="hotelpbx.pbx.tasks.drain_extension", acks_late=True, ignore_result=True)
 def drain_extension(extension: str) -> str:
-    from .commands import drain_extension as drain, link_enabled
+    from .commands import drain_extension as drain
+    from .commands import link_enabled
 
     if not link_enabled():
         return "disabled"
