@@ -1,0 +1,217 @@
+"""How long the front desk's room board takes to render for a 1,000-room hotel, against a baseline.
+
+Standalone: builds a throwaway SQLite database in a temporary directory (migrate, then 1,000 rooms and
+~600 in-house stays with bulk_create), signs a front-desk user in with Django's test Client and renders
+the board N times, counting SQL queries. As a baseline, in the same run and through the same Client and
+middleware stack (sessions, auth, role policy, htmx), it serves a static page of exactly the board's byte
+size. The ratio board/baseline is the figure to watch: it cancels out the speed of the machine.
+
+    .venv/bin/python bench/board_render.py            # or: make bench
+    BENCH_RUNS=50 BENCH_ROOMS=2000 .venv/bin/python bench/board_render.py
+"""
+
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import types
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROOMS = int(os.environ.get("BENCH_ROOMS", "1000"))
+IN_HOUSE = int(os.environ.get("BENCH_IN_HOUSE", str(ROOMS * 6 // 10)))
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+WARMUP = 3
+ROOMS_PER_FLOOR = 50
+
+
+def configure(tmp: Path) -> None:
+    """Point the project at a throwaway database and var/ before Django reads its settings."""
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ["HOTELPBX_VAR_DIR"] = str(tmp)
+    (tmp / "staticfiles").mkdir()  # WhiteNoise warns about a missing STATIC_ROOT otherwise
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["AXES_ENABLED"] = "false"
+    os.environ["REDIS_URL"] = ""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "hotelpbx.settings"
+
+    import django
+
+    django.setup()
+
+    from django.conf import settings
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+
+def build_hotel() -> object:
+    """1,000 rooms on 20 floors, ~600 guests in house (some leaving today); returns a desk user."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from hotelpbx.core.timeutil import hotel_today
+    from rooms.models import Guest, HousekeepingStatus, Room, RoomType, ServiceState, Stay, StayStatus
+
+    call_command("migrate", verbosity=0, interactive=False)
+    rng = random.Random(1000)
+    today = hotel_today()
+    with transaction.atomic():
+        types_ = RoomType.objects.bulk_create(
+            [
+                RoomType(code="STD", name="Standard double", capacity=2, rack_rate="119.00"),
+                RoomType(code="SGL", name="Single", capacity=1, rack_rate="89.00"),
+                RoomType(code="SUP", name="Superior king", capacity=2, rack_rate="159.00"),
+                RoomType(code="STE", name="Junior suite", capacity=4, rack_rate="249.00"),
+            ]
+        )
+        statuses = [HousekeepingStatus.DIRTY, HousekeepingStatus.CLEAN, HousekeepingStatus.INSPECTED]
+        rooms = []
+        for i in range(ROOMS):
+            floor, n = 1 + i // ROOMS_PER_FLOOR, 1 + i % ROOMS_PER_FLOOR
+            number = f"{floor}{n:02d}"
+            out = i % 97 == 0
+            rooms.append(
+                Room(
+                    number=number,
+                    floor=floor,
+                    extension=f"2{number}",
+                    room_type=types_[i % len(types_)],
+                    housekeeping_status=rng.choice(statuses),
+                    service_state=ServiceState.OUT_OF_ORDER if out else ServiceState.IN_SERVICE,
+                    service_reason="Water damage" if out else "",
+                    dnd=i % 11 == 0,
+                )
+            )
+        rooms = Room.objects.bulk_create(rooms)
+        guests = Guest.objects.bulk_create(
+            [Guest(first_name=f"Guest{i}", last_name=f"Surname{i:04d}") for i in range(IN_HOUSE)]
+        )
+        occupied = rng.sample([r for r in rooms if r.service_state == ServiceState.IN_SERVICE], IN_HOUSE)
+        Stay.objects.bulk_create(
+            [
+                Stay(
+                    guest=guest,
+                    room=room,
+                    room_type=room.room_type,
+                    arrival=today - timedelta(days=rng.randint(1, 5)),
+                    departure=today + timedelta(days=rng.choice([0, 0, 1, 2, 3, 5])),
+                    status=StayStatus.IN_HOUSE,
+                    voicemail_pin="1234",
+                )
+                for guest, room in zip(guests, occupied, strict=True)
+            ]
+        )
+        user = get_user_model().objects.create_user("bench-desk", password=None)
+        user.groups.add(Group.objects.get(name="Front desk"))
+    return user
+
+
+class StaticPage:
+    """The baseline: a fixed body served at its own URL through the same middleware as the board."""
+
+    body = b""
+
+    @classmethod
+    def view(cls, request):
+        from django.http import HttpResponse
+
+        return HttpResponse(cls.body, content_type="text/html; charset=utf-8")
+
+    @classmethod
+    def install(cls) -> str:
+        from django.conf import settings
+        from django.urls import clear_url_caches, include, path, reverse, set_urlconf
+
+        from hotelpbx.core import policy
+
+        urls = types.ModuleType("bench_urls")
+        urls.urlpatterns = [
+            path("bench/static-page/", cls.view, name="bench_static_page"),
+            path("", include(settings.ROOT_URLCONF)),
+        ]
+        sys.modules["bench_urls"] = urls
+        settings.ROOT_URLCONF = "bench_urls"
+        clear_url_caches()
+        set_urlconf(None)
+        policy.register("bench_static_page", policy.DESK)  # the role policy lets the desk see it
+        return reverse("bench_static_page")
+
+
+def measure(client, url: str, runs: int, headers: dict | None = None) -> tuple[list[float], int, int]:
+    """Wall time (ms) per request, the SQL query count of the last one, the body size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries, size = [], 0, 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url, headers=headers or {})
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+        times.append(elapsed)
+        queries, size = len(captured.captured_queries), len(response.content)
+    return times, queries, size
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="hotelpbx-bench-"))
+    try:
+        configure(tmp)
+        from django.test import Client
+        from django.urls import reverse
+
+        user = build_hotel()
+        client = Client()
+        client.force_login(user)
+
+        baseline_url = StaticPage.install()
+        pages = [
+            ("board page", reverse("rooms:board"), {}),
+            ("board refresh", reverse("rooms:board_partial"), {"HX-Request": "true"}),
+        ]
+        print(f"board_render: {ROOMS} rooms, {IN_HOUSE} in house, {RUNS} renders each (SQLite in {tmp})")
+        for label, url, headers in pages:
+            body = client.get(url, headers=headers).content
+            StaticPage.body = body
+            measure(client, url, WARMUP, headers)
+            measure(client, baseline_url, WARMUP, headers)
+            # interleave the two, so a slow moment of the machine hits both alike
+            board_ms, base_ms, board_q, base_q, size = [], [], 0, 0, 0
+            for _ in range(RUNS):
+                t, board_q, size = measure(client, url, 1, headers)
+                board_ms += t
+                t, base_q, base_size = measure(client, baseline_url, 1, headers)
+                base_ms += t
+            assert base_size == len(body), "the baseline must be the board's size"
+            board_median, base_median = statistics.median(board_ms), statistics.median(base_ms)
+            print(f"\n{label}: GET {url}  ({size / 1024:.0f} KiB)")
+            for name, median, times, queries in (
+                ("board", board_median, board_ms, board_q),
+                ("baseline", base_median, base_ms, base_q),
+            ):
+                print(f"  {name:<9} median {median:8.1f} ms   p95 {p95(times):8.1f} ms   queries {queries}")
+            print(
+                f"  ratio board/baseline (median): {board_median / base_median:.1f}x"
+                f"   (queries of its own: {board_q - base_q})"
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
