@@ -82,7 +82,6 @@ class BoardFilterForm(forms.Form):
 
 class CheckInForm(BootstrapForm):
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
-    phone_class = forms.ChoiceField(choices=PhoneClass.choices, label="Phone calls allowed")
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
 
 

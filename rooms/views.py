@@ -68,7 +68,7 @@ def _board_context(request) -> dict:
     filters = form.to_filters()
     rooms = selectors.board_rooms(filters)
     filtered = filters != type(filters)()
-    all_rooms = selectors.board_rooms() if filtered else rooms
+    all_rooms = selectors.board_rooms(annotate=False) if filtered else rooms
     return {
         "filter_form": form,
         "filtered": filtered,
@@ -300,9 +300,7 @@ def check_in(request, pk: int):
                 )
                 return redirect("rooms:stay_detail", pk=stay.pk)
     else:
-        form = CheckInForm(
-            initial={"room": stay.room.number if stay.room else "", "phone_class": stay.phone_class}
-        )
+        form = CheckInForm(initial={"room": stay.room.number if stay.room else ""})
     selected = form["room"].value() or ""
     keep = stay.room if stay.room and stay.room.number == selected else None
     rooms = _suggested_rooms(adults=stay.adults, room_type=stay.room_type, keep=keep)
