@@ -1,4 +1,119 @@
-"""Yeastar S-Series PBX emulator (placeholder docstring, completed below)."""
+"""Emulator of the Yeastar S-Series PBX HTTP API (v1.1.0 and v2.0.0), pure standard library.
+
+It follows /work/shared/yeastar/API.md (the "API.md" below). Use it in-process::
+
+    from hotelpbx.pbx.emulator import Emulator, EmulatorConfig
+    emu = Emulator(EmulatorConfig(extensions=["2101", "2102"])).start(host="127.0.0.1", port=0)
+    emu.url; emu.clock.advance(60); emu.place_call(kind="outbound", src="2101", dst="00442071234567")
+    emu.wait_idle(); emu.stop()
+
+or as a server: ``python -m hotelpbx.pbx.emulator --port 8088 --extensions 2101-2120 --traffic``.
+A report receiver for tests is in ``hotelpbx.pbx.emulator.receiver.ReportReceiver``.
+
+Module map: config (EmulatorConfig), clock, state (extensions, alarms, voicemail, routes, CDRs),
+sessions (tokens, IP block), api + api_* (the endpoints), reports (body formats), pusher (delivery),
+calls (call simulation), alarms, traffic, faults, control (/_emulator/), server (HTTP), emulator.
+
+Assumptions where API.md is silent ([INF] / [NOT FOUND]) or leaves a choice
+----------------------------------------------------------------------------------------
+Transport
+- Plain HTTP by default (TLS with --certfile/--keyfile). Every API answer is HTTP 200 with the Boa
+  headers plus Content-Length. OPTIONS on any API path answers 200, empty body, CORS headers.
+- Order of checks: API path/version (10003) -> method (20001; GET only for ``*/download``) -> JSON
+  object body (20000; empty body = ``{}``) -> unknown action (10003) -> token (20005/20004/20006) ->
+  injected errno fault -> config throttle (10025) -> handler errors. A v1-only path called under v2
+  (or the reverse, e.g. outroute/* on v1, apply on v2) is 10003.
+- Unknown or read-only fields in extension/update are ignored; numbers are accepted where strings
+  are documented; the emulator always answers strings.
+
+Sessions and tokens
+- Tokens are 32 lowercase hex, valid 30 minutes of idle time on ``emu.clock``. Every API call with
+  the token (heartbeat included) slides the life. A pushed report does NOT renew it unless
+  ``report_renews_token=True`` (the 2017 guide says it does; off by default so clients must heartbeat).
+- An expired token keeps answering 20006 (not 20004) until logout/reboot; a token never issued or
+  logged out answers 20004.
+- Report target: urltag "1" -> ``http://{url}`` (a url that already has http(s):// is used as is);
+  otherwise ``http://{login source IP or heartbeat ipaddr}:{port}/{url}``.
+- Report format: v2 login/heartbeat with version >= 2.0.0 -> "2.0.0"; any login with version >= 1.0.2
+  -> "1.0.2" (a v1 login asking for 2.0.0 still gets 1.0.2); otherwise legacy (flat parties, duplicate
+  ``"ext"`` keys). A heartbeat without ``version`` keeps the format (only fields present change).
+- ``single_subscriber=True`` (default): only the newest live login receives reports; older tokens stay
+  valid for API calls. With False every live session receives every report.
+- Login: v1 without ``port`` -> 20008 (as is a non-numeric port in either version); v2 defaults to 8260.
+  Missing username/password -> 10004 (not counted as a failure). The password must be the lowercase
+  MD5 hex. Failures 1-5 answer 20003; the 5th blocks the source IP for 10 clock minutes, during which
+  login answers 20002 even with the right password. A success resets the counter; so does the end of a
+  block. ``emu.unblock()`` / POST /_emulator/unblock stands in for deleting the "API-IP" entry.
+- Heartbeat with a bad port -> 20011. Logout deletes the token (no more reports).
+- Reboot: BootUp goes to the sessions that were subscribed just before; then every token is gone
+  (20004) and the app must log in again. Config, CDRs, alarms and IP blocks survive a reboot.
+
+Reports
+- One POST per event, headers User-Agent: WebAPI, Content-Type/Accept: application/json. Retried every ``report_retry_interval`` s (default 1) until HTTP 200, at most
+  ``report_max_attempts`` (default 30) tries, in order per target (a failing target holds back only its
+  own later reports). The real PBX's schedule is undocumented. Retries continue even if the token
+  expires meanwhile; whether a report is sent is decided when it is queued.
+- Call sequences (calls are compressed in time: all reports are queued at once, the clock is not
+  moved; NewCdr.timestart is the clock when placed, callduraction = ring + talk):
+  v1: [ExtensionStatus caller Busy] ALERT[caller] [ExtensionStatus callee Ringing] RING[callee, caller]
+  ANSWER[callee, caller] [ExtensionStatus callee Busy] ANSWERED[caller, callee] BYE[a, b] BYE[b, a]
+  [ExtensionStatus Idle per extension] NewCdr. Not answered: no ANSWER/ANSWERED. BUSY: no RING.
+  v2: one CallStatus per phase with every member: (ALERT, RING) -> (ANSWERED, ANSWER) -> (BYE, BYE),
+  then NewCdr. ExtensionStatus reports as in v1 (``extension_status_reports``, default on).
+  RING/ALERT are sent for every call, although the v1 page limits them to API-originated calls.
+- Inbound: caller party ``inbound{from, to: DID (or the extension), trunk, inboundid}``; the external
+  leg id (inboundid/outboundid) is the callid's sequence + 1, like the samples.
+- Callee with DND on (internal/inbound): CallFailed "DND" (caller party) and NewCdr status BUSY.
+- ``enforce_outbound_permission`` (default off): an outbound call whose caller is not a member of the
+  first matching outbound route gives CallFailed "NO Outbound Restriction" and NewCdr FAILED.
+  Default route patterns: International "00X.", National "0[1-9]X.", Local "[1-9]X.".
+- v1 NewCdr omits empty srctrunkname/desttrunkname/didnumber (as the samples); v2 sends every field,
+  ``dsttrcunkname`` and "NO ANSWERED". CallFailed reasons are translated to the v2 spellings of API.md.
+- Wake-up alarm call (undocumented): single party, v1 RING/ANSWER/BYE [ext] (v2 CallStatus RING/ANSWER/
+  BYE), then NewCdr type Internal, callfrom ``wakeup_callfrom`` (default "wakeup"), callto the room,
+  talk 30 s. Unanswered: up to ``repeats`` attempts ``repeatinterval`` minutes apart (each its own
+  callid and NO ANSWER CDR), all queued at once. ``alarm_answer`` decides for alarms rung by tick().
+  A onetime alarm is deleted after its run; everyday/custom ones are rescheduled. An alarm whose time
+  was skipped by a big clock jump rings once, at the next tick().
+- playprompt (v1 extension/playprompt, v2 call/playprompt): returns callid; reports start
+  ``api_call_report_delay`` s later: RING, ANSWER, PlayPromptEnd (v1 flat ``ext``; v2 ``members``),
+  BYE, NewCdr (callfrom = callto = the extension). DND on, or fault ``call_fail_reason``: CallFailed.
+  Prompt names that are numeric, or not in ``prompts`` when that list is set, are 10023.
+- extension/dial_extension, extension/dial_outbound (v1) and call/dial (v2) place an answered 30 s call.
+- DTMF: one report per digit, ``info`` the digit, ``flag`` the 0-based index (string in v1, number in
+  v2), ``infos`` the digits so far; a new call by default, ending with a NewCdr to ``callpath``.
+- ConfigChange (type extension, operation update) after extension/update and per checked-out room.
+
+Hotel, alarms, voicemail, routes
+- hotel/checkout: all listed extensions must exist (else 10006, nothing changed); each gets voicemail
+  emptied, removed from every outbound route, alarms deleted, username reset to the extension number.
+- wakeupcall: ids from one PBX-wide counter; one alarm per (extension, time) -> 10022; bad time/type/
+  weekdays/repeats -> 10020; v2 requires ``repeats`` (10004). ``wakeup`` may be an array (first element
+  used) or an object in both versions. Query: v1 ``{"wakeups": []}`` when empty, v2 just Success.
+  Delete without ``wakeupid`` (or "all") deletes every alarm of the listed extensions.
+- outroute/update (v2 only): fields present are replaced; ``extensions`` REPLACES the member list.
+  Unknown route id/name -> 10073 (the real "route does not exist" code is past the readable table).
+- voicemail/delete without ``voicemailstatus`` means "all"; unknown file -> 20018.
+
+Downloads
+- get_random randoms: 32 hex, 30 s on the clock, single use (spent by the first successful download),
+  valid only from ``allowedip`` or, when absent, from the session's login IP / heartbeat ipaddr
+  (else 20015). Wrong, used or expired random -> 20020 (CDR), 20012 (recording), 20017 (voicemail).
+- cdr/get_random with no matching record answers 20021 (rather than an empty CSV later); bad time
+  format or end before start -> 20019. The CSV is UTF-8 with CRLF, header = the NewCdr field names
+  (emulator convention), ``dsttrcunkname``/"NO ANSWERED" on the v2 path. Errors of GET downloads
+  are the JSON envelope.
+- Recording/voicemail downloads are one second of 8 kHz silence (WAV).
+
+Throttling and faults
+- Config-changing calls (extension/update, hotel/checkout, wakeupcall/create|update|delete,
+  outroute/update) beyond ``config_rate_limit`` (10) per ``config_rate_window`` (1.0 s, real monotonic
+  time) answer 10025; rejected calls do not count. Reads are never throttled.
+- ``emu.faults``: down (API connections reset without an answer; /_emulator/ keeps working),
+  slow_seconds, errno_rate + errno (token-carrying calls only, never login), drop_reports /
+  drop_reports_count, call_fail_reason. The control API has no authentication: test use only.
+- Secrets: passwords and tokens never go to the log; ``emu.requests_log`` masks password-like fields.
+"""
 
 from .config import EmulatorConfig
 from .emulator import Emulator

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-# Dial patterns used when outbound_routes only gives member lists. Yeastar matches routes in list order,
-# so "International" (00...) must come before "National" (0...) in the config for these to make sense.
-DEFAULT_ROUTE_PATTERNS = {"international": "00X.", "national": "0X.", "local": "[1-9]X."}
+# Dial patterns used when outbound_routes only gives member lists. Yeastar tries routes in list order;
+# these three do not overlap, so the order of the names in the config does not matter.
+DEFAULT_ROUTE_PATTERNS = {"international": "00X.", "national": "0[1-9]X.", "local": "[1-9]X."}
 
 
 @dataclass

@@ -41,7 +41,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def get_request(self) -> tuple[socket.socket, object]:
         sock, addr = super().get_request()
         if self.tls is not None:
-            sock = self.tls.wrap_socket(sock, server_side=True)
+            # Handshake on first read, in the request thread, so a slow client cannot stall accept().
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, addr
 
 
