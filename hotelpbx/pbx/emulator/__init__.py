@@ -49,8 +49,9 @@ Sessions and tokens
   (20004) and the app must log in again. Config, CDRs, alarms and IP blocks survive a reboot.
 
 Reports
-- One POST per event, headers User-Agent: WebAPI, Content-Type/Accept: application/json. Retried every ``report_retry_interval`` s (default 1) until HTTP 200, at most
-  ``report_max_attempts`` (default 30) tries, in order per target (a failing target holds back only its
+- One POST per event, headers User-Agent: WebAPI, Content-Type/Accept: application/json. Retried
+  every ``report_retry_interval`` s (default 1) until HTTP 200, at most ``report_max_attempts``
+  (default 30) tries, in order per target (a failing target holds back only its
   own later reports). The real PBX's schedule is undocumented. Retries continue even if the token
   expires meanwhile; whether a report is sent is decided when it is queued.
 - Call sequences (calls are compressed in time: all reports are queued at once, the clock is not
