@@ -4,6 +4,7 @@ Embedded defaults need no server: SQLite and a filesystem Celery broker under va
 DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -97,7 +98,8 @@ if env.str("DATABASE_TEST_NAME", default=""):
     DATABASES["default"]["TEST"]["NAME"] = env.str("DATABASE_TEST_NAME")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # a file, not memory: tests that start a real Celery worker share the database with it
-    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test-hotelpbx.sqlite3")
+    # (one per test process, so parallel runs don't share it; tests pass the name to their worker)
+    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test-hotelpbx-{os.getpid()}.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache ---------------------------------------------------------------------------

@@ -246,11 +246,12 @@ def extensions_to_drive(limit: int = 1000) -> list[str]:
 def resend_failed(command: PbxCommand, *, desired: DesiredExtension | None, by=None) -> None:
     """Staff re-send: apply the extension's *current* desired state, never an old command out of order."""
     with transaction.atomic():
-        updated = PbxCommand.objects.filter(pk=command.pk, status=CommandStatus.FAILED).update(
+        if not PbxCommand.objects.filter(pk=command.pk, status=CommandStatus.FAILED).exists():
+            return
+        # the whole current state goes out, so every earlier failure of this extension is answered
+        PbxCommand.objects.filter(extension=command.extension, status=CommandStatus.FAILED).update(
             status=CommandStatus.RESENT
         )
-        if not updated:
-            return
         if command.op == "hotel.checkout" and (desired is None or not desired.occupied):
             enqueue(command.extension, "hotel.checkout", reason="re-sent by staff")
         if desired is not None:
@@ -267,7 +268,8 @@ def sync_states(extensions: list[str]) -> dict[str, tuple[str, str]]:
     )
     for extension, status, errno, error in rows:
         if status == CommandStatus.FAILED:
-            result[extension] = ("failed", f"PBX refused ({errno}): {error}" if errno else error)
+            if result.get(extension, ("",))[0] != "failed":  # the first failure is the cause to show
+                result[extension] = ("failed", f"PBX refused ({errno}): {error}" if errno else error)
         elif extension not in result:
             message = "waiting for the PBX" + (f": {error}" if error else "")
             result[extension] = ("pending", message)
