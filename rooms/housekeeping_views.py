@@ -145,15 +145,18 @@ def set_status(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, flash)
         return redirect(_page_url(floor, room.number))
 
-    context = {
-        "room": _card_room(room),
-        "floor": floor,
-        "status_buttons": STATUS_BUTTONS,
-        "ooo_reasons": OUT_OF_ORDER_REASONS,
-        "flash": flash,
-        "error": error,
-        # Keep the reason form open with what was typed, so a refused attempt is one tap from a retry.
-        "ooo_open": bool(error) and request.POST.get("status") == RoomStatusTarget.OUT_OF_ORDER,
-        "reason_text": request.POST.get("reason_text", "")[:150],
-    }
+    # After a change the floor's counts changed too: the answer carries them out of band.
+    context = {"floor": floor} if error else {**_list_context(floor), "oob_summary": True}
+    context.update(
+        {
+            "room": _card_room(room),
+            "status_buttons": STATUS_BUTTONS,
+            "ooo_reasons": OUT_OF_ORDER_REASONS,
+            "flash": flash,
+            "error": error,
+            # Keep the reason form open with what was typed, so a refused attempt is one tap from a retry.
+            "ooo_open": bool(error) and request.POST.get("status") == RoomStatusTarget.OUT_OF_ORDER,
+            "reason_text": request.POST.get("reason_text", "")[:150],
+        }
+    )
     return render(request, "rooms/_housekeeping_card.html", context)

@@ -130,6 +130,9 @@ def test_one_tap_cleans_the_room_and_records_who_from_the_tablet(housekeeping_cl
     assert 'data-hk-status="clean"' in html
     assert "Room 101: clean." in text(html)
     assert 'role="status"' in html
+    # the floor's counts come along, out of band
+    summary = re.search(r'<p id="hk-summary"[^>]*hx-swap-oob="true".*?</p>', html, re.S)
+    assert "0 departing today, 0 dirty, 1 room on floor 1." in text(summary.group(0))
     room = Room.objects.get(number="101")
     assert room.housekeeping_status == HousekeepingStatus.CLEAN
     change = RoomStatusChange.objects.get(room=room)
@@ -160,6 +163,7 @@ def test_invalid_transition_shows_the_rule_on_the_card(housekeeping_client):
     assert 'role="alert"' in html
     assert "A dirty room must be cleaned before it can be inspected." in text(html)
     assert 'data-hk-status="dirty"' in html
+    assert "hx-swap-oob" not in html
     assert not RoomStatusChange.objects.exists()
 
 
