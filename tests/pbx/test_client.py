@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections
 
 from hotelpbx.pbx.client import PbxClient, get_client
 from hotelpbx.pbx.config import PbxConfig
@@ -403,3 +405,63 @@ def test_no_secret_in_logs_or_errors(pbx_client, emulator, caplog):
     ]
     for secret in secrets:
         assert secret not in everything
+
+
+# --- many workers at once (row locks: PostgreSQL, as in CI) ---------------------------------------------
+
+
+def race(n: int, action) -> list[str]:
+    """Run `action` in n threads released together; each thread's outcome as text."""
+    barrier = threading.Barrier(n)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run():
+        try:
+            barrier.wait()
+            action()
+            result = "ok"
+        except PbxError as exc:
+            result = type(exc).__name__
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def needs_row_locks():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are a PostgreSQL property; CI runs this on PostgreSQL")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pbx_api_version", ["v2.0.0"])
+def test_concurrent_workers_log_in_once(emulator, transactional_db):
+    needs_row_locks()
+    assert race(6, lambda: new_client().extension_list()) == ["ok"] * 6
+    assert len(logins(emulator)) == 1
+    assert len(calls_to(emulator, "extension/list")) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pbx_api_version", ["v2.0.0"])
+def test_concurrent_configuration_calls_share_one_pace(emulator, transactional_db):
+    needs_row_locks()
+    new_client().login()
+    started = time.monotonic()
+
+    def three_updates():
+        client = new_client()
+        for n in range(3):
+            client.extension_update("2101", username=f"Group {n}")
+
+    assert race(6, three_updates) == ["ok"] * 6
+    assert time.monotonic() - started >= 17 / 8 - 0.05  # 18 calls at 8 per second, across all threads
+    assert [r for r in emulator.requests_log if r["errno"] == "10025"] == []

@@ -4,10 +4,12 @@ time.time for every thread, the emulator's clock too; `advance` tops the emulato
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection, connections
 
 from hotelpbx.pbx.client import PbxClient
 from hotelpbx.pbx.config import PbxConfig
@@ -156,3 +158,29 @@ def test_unreachable_pbx_does_not_count_as_a_failed_login(emulator, db):
     result = new_client().login()
     assert result.after_outage and result.first_connect
     assert PbxLink.get().down_since is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_with_a_wrong_password_fail_at_most_twice(emulator, transactional_db, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are a PostgreSQL property; CI runs this on PostgreSQL")
+    settings.PBX_PASSWORD = "Wrong1234"
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait()
+            new_client().extension_list()
+        except PbxAuthError as exc:
+            outcomes.append("guard" if isinstance(exc, LoginGuardTripped) else exc.errno)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["20003", "20003", "guard", "guard", "guard", "guard"]
+    assert len(failed_logins(emulator)) == 2
