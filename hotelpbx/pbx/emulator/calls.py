@@ -145,7 +145,11 @@ class CallSimulator:
                 caller_party = self.trunk_party("inbound", src, did or dst, src_trunk, callid)
                 callee_party = self.ext_party(dst)
                 cdr_type = "Inbound"
-            if callee is not None and callee.get("dnd") == "on" and status != "FAILED":
+            if status == "FAILED":
+                # The call never got through (e.g. trunk down): CallFailed instead of ring/answer events.
+                reports = [self.call_failed_report(callid, caller_party, "Line unreachable")]
+                talk_seconds, ring_seconds = 0, 0
+            elif callee is not None and callee.get("dnd") == "on":
                 # DND: the callee never rings; the caller gets CallFailed "DND" and the CDR says BUSY.
                 reports = [self.call_failed_report(callid, caller_party, "DND")]
                 status, talk_seconds, ring_seconds = "BUSY", 0, 0

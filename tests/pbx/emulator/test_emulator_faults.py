@@ -53,6 +53,7 @@ def test_errno_rate_is_partial():
 
 
 def test_config_changes_are_throttled_with_10025(api, emu):
+    emu.config.config_rate_window = 0.5  # default 1.0 s; shorter keeps the test fast
     token = api.login()
     answers = [
         api.post("extension/update", {"extid": "2101", "dnd": "on"}, token=token)["status"] for _ in range(12)

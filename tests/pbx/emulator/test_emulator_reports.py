@@ -58,6 +58,13 @@ def test_absolute_url_with_urltag_1(api, emu, rx):
     assert rx.bodies == [b'{"x":1}']
 
 
+def test_absolute_url_with_scheme_prefix(api, emu, rx):
+    api.login("v2.0.0", url=f"http://127.0.0.1:{rx.port}/pbx", urltag="1", version="2.0.0")
+    emu.push_raw("{}")
+    assert emu.wait_idle(5)
+    assert rx.requests[0]["path"] == "/pbx"
+
+
 def test_legacy_format_has_duplicate_ext_keys(api, emu, rx):
     emu.config.extension_status_reports = False
     api.subscribe(rx)  # v1 login without version -> legacy format
@@ -150,6 +157,22 @@ def test_busy_call(api, emu, rx):
     assert emu.wait_idle(5)
     assert _names(rx.events()) == ["ALERT", "BYE", "BYE", "NewCdr"]
     assert rx.events()[-1]["status"] == "BUSY"
+
+
+def test_failed_call_and_dnd_callee(api, emu, rx):
+    emu.config.extension_status_reports = False
+    api.subscribe(rx, api_version="v2.0.0", version="2.0.0")
+    emu.place_call(kind="outbound", src="2101", dst="0201234567", status="FAILED")
+    emu.state.extensions["2102"]["dnd"] = "on"
+    emu.place_call(kind="internal", src="2101", dst="2102")
+    assert emu.wait_idle(5)
+    events = rx.events()
+    assert [(e["event"], e.get("reason") or e.get("status")) for e in events] == [
+        ("CallFailed", "Line Unreachable"),
+        ("NewCdr", "FAILED"),
+        ("CallFailed", "DND"),
+        ("NewCdr", "BUSY"),
+    ]
 
 
 def test_dtmf_digits_accumulate(api, emu, rx):
