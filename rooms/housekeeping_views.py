@@ -21,8 +21,8 @@ from .models import Room, StatusSource
 from .selectors import BoardFilters
 from .services import RoomStatusTarget
 
-# How often the tablet's room list refreshes itself.
-REFRESH_SECONDS = getattr(settings, "HOUSEKEEPING_REFRESH_SECONDS", 30)
+# How often the tablet's room list refreshes itself (settings.HOUSEKEEPING_REFRESH_SECONDS may override).
+DEFAULT_REFRESH_SECONDS = 30
 
 # One button each; the order is the order of the work.
 STATUS_BUTTONS = [
@@ -100,7 +100,7 @@ def housekeeping(request: HttpRequest) -> HttpResponse:
     context = _list_context(floor)
     context.update(
         floors=selectors.floors(),
-        refresh_seconds=REFRESH_SECONDS,
+        refresh_seconds=getattr(settings, "HOUSEKEEPING_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS),
         idle_seconds=settings.HOUSEKEEPING_SESSION_IDLE_SECONDS,
     )
     return render(request, "rooms/housekeeping.html", context)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from hotelpbx.core.timeutil import hotel_today
 from rooms.models import HousekeepingStatus, Room, RoomStatusChange, ServiceState, StatusSource
+from rooms.services import room_set_status
 from tests.factories import GuestFactory, RoomFactory, StayFactory, UserFactory, in_house_stay
 
 from .conftest import has_no_horizontal_scroll, screenshot, sign_in
@@ -155,3 +156,23 @@ def test_tablet_page_fits_768_and_every_button_is_touch_sized(tablet_page):
     page.get_by_role("link", name="Floor 2").tap()
     expect(page.locator("article[data-room]")).to_have_count(12)
     screenshot(page, "tablet-768-floor-2")
+
+
+def test_tablet_list_refreshes_itself_with_changes_made_elsewhere(settings, tablet_page):
+    settings.HOUSEKEEPING_REFRESH_SECONDS = 1
+    RoomFactory(number="101", housekeeping_status=HousekeepingStatus.INSPECTED)
+    RoomFactory(number="102", housekeeping_status=HousekeepingStatus.INSPECTED)
+    UserFactory(username="maid", role="Housekeeping")
+    page = tablet_page
+    sign_in(page, "maid")
+    expect(page.locator("article[data-room]")).to_have_count(2)
+    expect(page.locator("article[data-room]").first).to_have_attribute("data-room", "101")
+    page.evaluate("window.__sameTablet = true")
+
+    # The desk (or a code on the room phone) marks 102 dirty: the tablet shows it, dirty rooms first.
+    room_set_status(room=Room.objects.get(number="102"), status="dirty", source=StatusSource.DESK)
+
+    expect(page.locator("#room-102")).to_have_attribute("data-hk-status", "dirty", timeout=8_000)
+    expect(page.locator("article[data-room]").first).to_have_attribute("data-room", "102")
+    expect(page.locator("#hk-summary")).to_contain_text("1 dirty")
+    assert page.evaluate("window.__sameTablet === true"), "the tablet page reloaded instead of refreshing"
