@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,8 +22,9 @@ def pbx_time_to_utc(text: str) -> datetime | None:
 def stay_in_room_at(room: Room, moment: datetime | None) -> Stay | None:
     if moment is None:
         return None
+    # timestart has whole seconds: a call in the second of the check-in belongs to that stay
     return (
-        Stay.objects.filter(room=room, checked_in_at__lte=moment)
+        Stay.objects.filter(room=room, checked_in_at__lt=moment + timedelta(seconds=1))
         .filter(Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=moment))
         .order_by("-checked_in_at")
         .first()

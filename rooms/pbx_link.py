@@ -27,7 +27,7 @@ def to_desired(state: PhoneState) -> DesiredExtension:
         occupied=state.occupied,
         display_name=state.display_name,
         dnd=state.dnd,
-        voicemail=state.occupied,
+        voicemail=True if state.occupied else None,
         voicemail_pin=state.voicemail_pin or None,
         routes=_routes_for(state),
     )

@@ -5,35 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rooms', '0002_room_phone_status'),
+        ("rooms", "0002_room_phone_status"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CallRecord',
+            name="CallRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pbx_serial', models.CharField(max_length=32)),
-                ('callid', models.CharField(max_length=64)),
-                ('started_at', models.DateTimeField(blank=True, help_text='timestart, converted from PBX time', null=True)),
-                ('call_type', models.CharField(blank=True, max_length=16)),
-                ('status', models.CharField(blank=True, max_length=16)),
-                ('caller', models.CharField(blank=True, max_length=64)),
-                ('callee', models.CharField(blank=True, max_length=64)),
-                ('call_seconds', models.PositiveIntegerField(default=0)),
-                ('talk_seconds', models.PositiveIntegerField(default=0)),
-                ('trunk', models.CharField(blank=True, max_length=64)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('room', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='call_records', to='rooms.room')),
-                ('stay', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='call_records', to='rooms.stay')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pbx_serial", models.CharField(max_length=32)),
+                ("callid", models.CharField(max_length=64)),
+                (
+                    "started_at",
+                    models.DateTimeField(
+                        blank=True, help_text="timestart, converted from PBX time", null=True
+                    ),
+                ),
+                ("call_type", models.CharField(blank=True, max_length=16)),
+                ("status", models.CharField(blank=True, max_length=16)),
+                ("caller", models.CharField(blank=True, max_length=64)),
+                ("callee", models.CharField(blank=True, max_length=64)),
+                ("call_seconds", models.PositiveIntegerField(default=0)),
+                ("talk_seconds", models.PositiveIntegerField(default=0)),
+                ("trunk", models.CharField(blank=True, max_length=64)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "room",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_records",
+                        to="rooms.room",
+                    ),
+                ),
+                (
+                    "stay",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_records",
+                        to="rooms.stay",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('pbx_serial', 'callid'), name='one_record_per_pbx_call')],
+                "ordering": ["-started_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("pbx_serial", "callid"), name="one_record_per_pbx_call")
+                ],
             },
         ),
     ]

@@ -9,13 +9,15 @@ class DesiredExtension:
     occupied: bool
     display_name: str | None  # None: leave the PBX's default name alone
     dnd: bool
-    voicemail: bool
+    voicemail: bool | None  # None: don't manage (a vacant room keeps whatever the PBX has)
     voicemail_pin: str | None  # None: don't manage
     routes: tuple[str, ...] | None  # outbound routes to be a member of; None: don't manage (API v1)
 
     def update_fields(self) -> dict[str, str]:
         """The extension/update fields that express this state (as strings, the PBX's way)."""
-        fields = {"dnd": "on" if self.dnd else "off", "hasvoicemail": "on" if self.voicemail else "off"}
+        fields = {"dnd": "on" if self.dnd else "off"}
+        if self.voicemail is not None:
+            fields["hasvoicemail"] = "on" if self.voicemail else "off"
         if self.display_name is not None:
             fields["username"] = self.display_name
         if self.voicemail_pin:

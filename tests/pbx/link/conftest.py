@@ -37,6 +37,7 @@ def point_settings_at(settings, emu: Emulator, version: str) -> None:
     settings.PBX_EVENTS_TOKEN = "test-token"
     settings.PBX_SERIAL = ""
     settings.PBX_CONFIG_CALLS_PER_SECOND = 50.0
+    settings.PBX_TIME_ZONE = "UTC"  # the emulator's clock zone
     reset_clients()
 
 

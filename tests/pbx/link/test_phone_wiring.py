@@ -15,7 +15,9 @@ from .helpers import applied_paths, drain_all
 
 
 def check_in(room, *, first="Ada", last="Lovelace", phone_class="national"):
-    stay = StayFactory(room=room, guest=GuestFactory(first_name=first, last_name=last), phone_class=phone_class)
+    stay = StayFactory(
+        room=room, guest=GuestFactory(first_name=first, last_name=last), phone_class=phone_class
+    )
     return services.stay_check_in(stay=stay)
 
 
@@ -118,8 +120,12 @@ def test_commands_of_one_extension_are_applied_in_the_order_they_were_made(pbx, 
     services.room_set_dnd(room=room, dnd=False)
     services.stay_check_out(stay=stay)
     drain_all()
-    sent = [op for op in pbx.applied if room.extension in str(op["body"].get("number") or op["body"].get("extid"))]
-    dnd_values = [op["body"]["dnd"] for op in sent if op["path"] == "extension/update" and "dnd" in op["body"]]
+    sent = [
+        op for op in pbx.applied if room.extension in str(op["body"].get("number") or op["body"].get("extid"))
+    ]
+    dnd_values = [
+        op["body"]["dnd"] for op in sent if op["path"] == "extension/update" and "dnd" in op["body"]
+    ]
     assert dnd_values == ["off", "on", "off"]
     assert sent[-1]["path"] == "hotel/checkout"
     assert set(PbxCommand.objects.filter(extension=room.extension).values_list("status", flat=True)) == {
@@ -157,7 +163,11 @@ def test_a_command_the_pbx_refuses_is_failed_with_its_meaning_on_the_board_and_c
     page = desk_client.get("/pbx/")
     assert "errno 10006" in page.content.decode()
     # the extension is back; staff re-send from the PBX page
-    pbx.state.extensions[room.extension] = {"number": room.extension, "username": room.extension, "dnd": "off"}
+    pbx.state.extensions[room.extension] = {
+        "number": room.extension,
+        "username": room.extension,
+        "dnd": "off",
+    }
     desk_client.post(f"/pbx/commands/{failed.first().pk}/resend/")
     drain_all()
     assert pbx.state.extensions[room.extension]["username"] == "Lovelace Ada"
