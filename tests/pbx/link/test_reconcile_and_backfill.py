@@ -55,9 +55,7 @@ def test_reconciliation_failure_is_shown_on_its_job(pbx, hotel_rooms):
     assert job.status == JobStatus.FAILED and job.error
 
 
-def test_first_connect_triggers_reconciliation(
-    pbx, hotel_rooms, django_capture_on_commit_callbacks, mocker=None
-):
+def test_first_connect_triggers_reconciliation(pbx, hotel_rooms, django_capture_on_commit_callbacks):
     from hotelpbx.pbx.client import get_client
 
     with django_capture_on_commit_callbacks() as callbacks:
