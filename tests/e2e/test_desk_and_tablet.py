@@ -12,7 +12,7 @@ from rooms.models import HousekeepingStatus, Room, RoomStatusChange, ServiceStat
 from rooms.services import room_set_status
 from tests.factories import GuestFactory, RoomFactory, StayFactory, UserFactory, in_house_stay
 
-from .conftest import has_no_horizontal_scroll, screenshot, sign_in
+from .conftest import TABLET_VIEWPORT, has_no_horizontal_scroll, screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -176,3 +176,43 @@ def test_tablet_list_refreshes_itself_with_changes_made_elsewhere(settings, tabl
     expect(page.locator("article[data-room]").first).to_have_attribute("data-room", "102")
     expect(page.locator("#hk-summary")).to_contain_text("1 dirty")
     assert page.evaluate("window.__sameTablet === true"), "the tablet page reloaded instead of refreshing"
+
+
+def test_tablet_without_javascript_still_sets_the_status(browser, live_server):
+    RoomFactory(number="101", housekeeping_status=HousekeepingStatus.DIRTY)
+    UserFactory(username="maid", role="Housekeeping")
+    context = browser.new_context(
+        viewport=TABLET_VIEWPORT, has_touch=True, java_script_enabled=False, base_url=live_server.url
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, "maid")
+        page.locator("#room-101").get_by_role("button", name="Clean", exact=True).tap()
+
+        expect(page).to_have_url(re.compile(r"/housekeeping/#room-101$"))
+        expect(page.get_by_role("status").first).to_contain_text("Room 101: clean.")
+        expect(page.locator("#room-101 .hk-status")).to_have_text("Clean")
+        screenshot(page, "tablet-no-javascript")
+    finally:
+        context.close()
+
+
+def test_a_tap_that_fails_or_finds_the_session_gone_is_never_silent(tablet_page):
+    RoomFactory(number="101", housekeeping_status=HousekeepingStatus.DIRTY)
+    UserFactory(username="maid", role="Housekeeping")
+    page = tablet_page
+    sign_in(page, "maid")
+    card = page.locator("#room-101")
+
+    # The server fails: the card says the tap was not saved.
+    page.route("**/housekeeping/rooms/101/status/", lambda route: route.fulfill(status=500, body="boom"))
+    card.get_by_role("button", name="Clean", exact=True).tap()
+    expect(card.get_by_role("alert")).to_contain_text("Not saved (error 500)")
+    page.unroute("**/housekeeping/rooms/101/status/")
+
+    # The shared tablet's session ran out: the next tap lands on the sign-in page, not inside a card.
+    page.context.clear_cookies(name="sessionid")
+    card.get_by_role("button", name="Clean", exact=True).tap()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    expect(page.locator("input[name=username]")).to_be_visible()
+    assert Room.objects.get(number="101").housekeeping_status == HousekeepingStatus.DIRTY
