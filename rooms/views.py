@@ -4,6 +4,8 @@ A refused rule (RoomRuleError) becomes a form error or a message with its own wo
 Who may open which view is decided by hotelpbx.core.policy, enforced by middleware.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -76,7 +78,6 @@ def _board_context(request) -> dict:
         "shown": len(rooms),
         "counts": selectors.board_counts(all_rooms),
         "refresh_seconds": settings.BOARD_REFRESH_SECONDS,
-        "query_string": request.GET.urlencode(),
     }
 
 
@@ -92,7 +93,7 @@ def board_partial(request):
     response = _render(request, "rooms/board.html#board-body", _board_context(request))
     if request.htmx and request.htmx.trigger == "board-filters":
         # the address bar keeps the filters, so a reload or a shared link shows the same board
-        query = request.GET.urlencode()
+        query = urlencode([(key, value) for key, value in request.GET.items() if value])
         replace_url(response, reverse("rooms:board") + (f"?{query}" if query else ""))
     return response
 
