@@ -281,3 +281,16 @@ def test_reservations_are_not_shown_as_occupied(housekeeping_client):
 
     assert "Vacant" in seen
     assert "Arrivington" not in seen
+
+
+def test_out_of_service_is_the_desks_decision(housekeeping_client):
+    RoomFactory(number="101", service_state=ServiceState.OUT_OF_SERVICE, service_reason="Renovation")
+
+    seen = text(card(page(housekeeping_client), "101"))
+    assert "Out of service: Renovation" in seen
+    assert "Back in service" not in seen
+
+    response = tap(housekeeping_client, "101", "in_service")
+
+    assert "only the desk can put it back" in text(response.content.decode())
+    assert Room.objects.get(number="101").service_state == ServiceState.OUT_OF_SERVICE
