@@ -65,6 +65,8 @@ Reports
 - Inbound: caller party ``inbound{from, to: DID (or the extension), trunk, inboundid}``; the external
   leg id (inboundid/outboundid) is the callid's sequence + 1, like the samples.
 - Callee with DND on (internal/inbound): CallFailed "DND" (caller party) and NewCdr status BUSY.
+  place_call(status="FAILED"): CallFailed "Line unreachable" and NewCdr FAILED, no ring events.
+  place_call(status="VOICEMAIL") on an extension also stores a message in its voicemail box.
 - ``enforce_outbound_permission`` (default off): an outbound call whose caller is not a member of the
   first matching outbound route gives CallFailed "NO Outbound Restriction" and NewCdr FAILED.
   Default route patterns: International "00X.", National "0[1-9]X.", Local "[1-9]X.".
