@@ -188,7 +188,12 @@ class LoginGuardTripped(PbxAuthError):
     """
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"login guard tripped: {reason}", path="login")
+        self.reason = reason
+        super().__init__(
+            f"login guard tripped: {reason}. Check the API username and password (PBX_USERNAME, "
+            "PBX_PASSWORD), then reset the guard",
+            path="login",
+        )
 
 
 def error_for(errno: str | None, path: str = "") -> PbxError:

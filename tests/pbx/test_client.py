@@ -465,3 +465,26 @@ def test_concurrent_configuration_calls_share_one_pace(emulator, transactional_d
     assert race(6, three_updates) == ["ok"] * 6
     assert time.monotonic() - started >= 17 / 8 - 0.05  # 18 calls at 8 per second, across all threads
     assert [r for r in emulator.requests_log if r["errno"] == "10025"] == []
+
+
+# --- settings ---------------------------------------------------------------------------------------------
+
+
+def test_config_from_settings_reads_the_report_target(settings):
+    settings.PBX_URL = "https://192.168.5.150:8088/api/v2.0.0/"
+    settings.PBX_EVENTS_URL = "http://10.0.0.5:8000/pbx/events/abc/"
+    settings.PBX_PASSWORD = "Pw-Secret-9"
+    config = PbxConfig.from_settings()
+    assert config.url == "https://192.168.5.150:8088" and config.api_base.endswith(":8088/api/v2.0.0")
+    assert config.events_url == "10.0.0.5:8000/pbx/events/abc/"  # no scheme: urltag=1 wants host:port/path
+    assert (config.events_host, config.events_port) == ("10.0.0.5", 8000)
+    assert "abc" not in repr(config) and "Pw-Secret-9" not in repr(config)
+
+    settings.PBX_EVENTS_URL = "10.0.0.5/pbx/events/abc/"
+    assert PbxConfig.from_settings().events_port == 8260  # the PBX's default report port
+
+
+def test_config_refuses_an_unknown_api_version(settings):
+    settings.PBX_API_VERSION = "v3"
+    with pytest.raises(PbxPermanentError, match="PBX_API_VERSION"):
+        PbxConfig.from_settings()
