@@ -143,10 +143,10 @@ def handle(
                 )
     except ApiError as exc:
         entry["errno"] = exc.errno
-        emu.requests_log.append(entry)
+        emu.log_request(entry)
         log.info("%s %s from %s -> errno %s %s", method, action, client_ip, exc.errno, exc.detail)
         return ApiAnswer(envelope(errno=exc.errno))
-    emu.requests_log.append(entry)
+    emu.log_request(entry)
     log.info("%s %s from %s -> Success", method, action, client_ip)
     if isinstance(result, FileBody):
         headers = {"Content-Disposition": f'attachment; filename="{result.filename}"'}

@@ -60,6 +60,8 @@ class EmulatorConfig:
     # Known custom prompts; None accepts any prompt name (otherwise unknown names give 10023).
     prompts: list[str] | None = None
     random_seed: int | None = None
+    # requests_log and reports_log keep only the newest entries, so a long --traffic run stays small.
+    max_log_entries: int = 20000
 
     def copy_with(self, **changes: Any) -> EmulatorConfig:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -49,6 +49,7 @@ class Emulator:
             self.config.report_max_attempts,
             self.config.report_timeout,
             on_delivered=self._on_delivered,
+            max_log_entries=self.config.max_log_entries,
         )
         self.calls = CallSimulator(self.config, self.clock, self.state, self.lock, self.publish)
         self.traffic: Any = None
@@ -282,6 +283,11 @@ class Emulator:
         with self.lock:
             return self.sessions.unblock(ip)
 
+    def log_request(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.requests_log.append(entry)
+            _trim(self.requests_log, self.config.max_log_entries)
+
     def reset_logs(self) -> None:
         with self.lock:
             self.applied.clear()
@@ -347,3 +353,9 @@ class Emulator:
         if len(self._config_calls) >= self.config.config_rate_limit:
             raise ApiError(TOO_FREQUENT)
         self._config_calls.append(now)
+
+
+def _trim(entries: list[Any], limit: int) -> None:
+    """Drop the oldest entries in place (callers keep references to the same list)."""
+    if limit > 0 and len(entries) > limit:
+        del entries[: len(entries) - limit]

@@ -40,7 +40,9 @@ class ReportPusher:
         max_attempts: int = 30,
         timeout: float = 5.0,
         on_delivered: Callable[[Delivery], None] | None = None,
+        max_log_entries: int = 20000,
     ) -> None:
+        self.max_log_entries = max_log_entries
         self.retry_interval = retry_interval
         self.max_attempts = max(1, max_attempts)
         self.timeout = timeout
@@ -65,7 +67,7 @@ class ReportPusher:
         }
         delivery = Delivery(target, body, name, token, time.monotonic() + delay, record)
         with self._cond:
-            self.log.append(record)
+            self._log(record)
             self._pending += 1
             self._queues.setdefault(target, deque()).append(delivery)
             if target not in self._workers:
@@ -78,7 +80,7 @@ class ReportPusher:
 
     def record_dropped(self, target: str, body: bytes, name: str) -> None:
         with self._cond:
-            self.log.append(
+            self._log(
                 {
                     "target": target,
                     "event": name,
@@ -88,6 +90,12 @@ class ReportPusher:
                     "http_status": None,
                 }
             )
+
+    def _log(self, record: dict[str, Any]) -> None:
+        """Append under the lock, dropping the oldest records past max_log_entries."""
+        self.log.append(record)
+        if self.max_log_entries > 0 and len(self.log) > self.max_log_entries:
+            del self.log[: len(self.log) - self.max_log_entries]
 
     def pending(self) -> int:
         with self._cond:

@@ -89,6 +89,18 @@ def test_control_clock_advance_rings_due_alarms(api, emu):
     assert emu.state.alarms == {}
 
 
+def test_logs_keep_only_the_newest_entries(api, emu):
+    emu.config.max_log_entries = 3
+    emu.pusher.max_log_entries = 3
+    token = api.login()
+    for _ in range(5):
+        api.post("heartbeat", None, token=token)
+    assert len(emu.requests_log) == 3 and all(r["path"] == "heartbeat" for r in emu.requests_log)
+    for _ in range(5):
+        emu.push_raw("{}")
+    assert emu.wait_idle(10) and len(emu.reports_log) == 3
+
+
 def test_control_errors(api):
     with pytest.raises(urllib.error.HTTPError) as error:
         api.control("nope")
