@@ -491,3 +491,34 @@ def test_board_partial_returns_only_the_fragment(desk_client, hotel):
 def test_board_refresh_interval_comes_from_settings(desk_client, hotel, settings):
     settings.BOARD_REFRESH_SECONDS = 25
     assert "every 25s" in page_text(desk_client.get(reverse("rooms:board")))
+
+
+def test_room_move_to_the_same_room_is_refused_with_the_message(desk_client, hotel):
+    stay = hotel["stay_in"]
+    response = desk_client.post(reverse("rooms:room_move", args=[stay.pk]), {"room": stay.room.number})
+    assert response.status_code == 200
+    assert "The guest is already in that room; pick a different one." in page_text(response)
+
+
+def test_walk_in_from_the_room_page_preselects_the_room(desk_client, hotel):
+    room = hotel["rooms"][3]
+    room_page = page_text(desk_client.get(reverse("rooms:room_detail", args=[room.number])))
+    link = f"{reverse('rooms:walk_in')}?room={room.number}"
+    assert link in room_page
+    text = page_text(desk_client.get(link))
+    assert f'value="{room.number}" checked' in text
+
+
+def test_voicemail_pin_is_not_shown_once_the_guest_has_left(desk_client, room):
+    stay = in_house_stay(room=room, arrival=hotel_today() - timedelta(days=1), departure=hotel_today())
+    desk_client.post(reverse("rooms:check_out", args=[stay.pk]))
+    stay.refresh_from_db()
+    text = page_text(desk_client.get(reverse("rooms:stay_detail", args=[stay.pk])))
+    assert "Voicemail PIN" not in text
+    assert "Checked out" in text and "by desk" in text
+
+
+def test_board_count_chips_link_to_their_filter(desk_client, hotel):
+    text = page_text(desk_client.get(reverse("rooms:board")))
+    assert f'href="{reverse("rooms:board")}?housekeeping=dirty"' in text
+    assert f'href="{reverse("rooms:board")}?occupancy=occupied"' in text
