@@ -522,3 +522,22 @@ def test_board_count_chips_link_to_their_filter(desk_client, hotel):
     text = page_text(desk_client.get(reverse("rooms:board")))
     assert f'href="{reverse("rooms:board")}?housekeeping=dirty"' in text
     assert f'href="{reverse("rooms:board")}?occupancy=occupied"' in text
+
+
+def test_board_and_room_page_show_the_phone_sync_problem(desk_client, hotel, monkeypatch):
+    failed, pending = hotel["rooms"][2], hotel["rooms"][3]
+
+    def fake_states(rooms):
+        for room in rooms:
+            room.pbx_sync = {
+                failed.number: ("failed", "Extension not found on the PBX (errno 10002)"),
+                pending.number: ("pending", "2 changes waiting"),
+            }.get(room.number, ("in_sync", ""))
+
+    monkeypatch.setattr("rooms.selectors.pbx_link.annotate_sync_state", fake_states)
+    text = page_text(desk_client.get(reverse("rooms:board")))
+    assert 'title="Phone: Extension not found on the PBX (errno 10002)"' in text
+    assert 'title="Phone: 2 changes waiting"' in text
+    assert text.count("tile-pbx-") == 2
+    room_page = page_text(desk_client.get(reverse("rooms:room_detail", args=[failed.number])))
+    assert "Room phone: Failed — Extension not found on the PBX (errno 10002)" in room_page
