@@ -122,6 +122,8 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # the worker holds one unacked task per process, and fetches the next at this interval
+        "polling_interval": 0.05,
     }
     CACHES = {
         "default": {
