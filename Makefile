@@ -19,7 +19,7 @@ help:
 	@echo "make bench  run every bench/*.py"
 	@echo "make up     docker compose up --build (with the PBX emulator unless PBX_URL is set)"
 	@echo "make venv   create .venv with the pinned dependencies"
-	@echo "make clean  remove var/ (SQLite, broker files, static files) and .venv"
+	@echo "make clean  remove var/ (SQLite, broker files, static files), .venv and the egg-info"
 
 venv: $(VENV)/.installed
 
@@ -70,4 +70,4 @@ up:
 	fi
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) *.egg-info
