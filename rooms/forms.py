@@ -114,7 +114,9 @@ class WalkInForm(BootstrapForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["departure"].initial = hotel_today() + timedelta(days=1)
+        tomorrow = hotel_today() + timedelta(days=1)
+        self.fields["departure"].initial = tomorrow
+        self.fields["departure"].widget.attrs["min"] = tomorrow.isoformat()
 
     def clean_departure(self):
         departure = self.cleaned_data["departure"]
