@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from . import events
@@ -22,9 +23,10 @@ from .models import EventStatus, PbxEvent, PbxLink
 
 log = logging.getLogger(__name__)
 
-# last_report_at / last_cdr_at are for the silence alarm (minutes); one write a second is plenty, and it
-# keeps a burst of reports from queueing on the link row's lock.
+# last_report_at / last_cdr_at feed the silence alarm (minutes): each process writes them at most once
+# a second, so a burst of reports costs no extra write transaction per report and no queue on the row lock.
 LINK_TOUCH_EVERY = timedelta(seconds=1)
+_touched_at: dict[str, float] = {}  # field -> time.monotonic() of this process's last write
 
 
 class ReportRejected(Exception):
@@ -100,21 +102,20 @@ def _expected_serial() -> str | None:
 
 
 def _touch_link(report: events.Report, now) -> None:
-    """Note that the PBX is talking. Outside the event's transaction, so the row lock lasts one statement."""
-    stale = now - LINK_TOUCH_EVERY
-    touched = (
-        PbxLink.objects.filter(pk=1)
-        .filter(Q(last_report_at__isnull=True) | Q(last_report_at__lt=stale))
-        .update(last_report_at=now)
-    )
-    if report.name == "NewCdr":
-        PbxLink.objects.filter(pk=1).filter(Q(last_cdr_at__isnull=True) | Q(last_cdr_at__lt=stale)).update(
-            last_cdr_at=now
-        )
-    if not touched and not PbxLink.objects.filter(pk=1).exists():
-        PbxLink.objects.get_or_create(
-            pk=1, defaults={"last_report_at": now, "last_cdr_at": now if report.name == "NewCdr" else None}
-        )
+    """Note that the PBX is talking (throttled per process, see LINK_TOUCH_EVERY)."""
+    fields = ["last_report_at", "last_cdr_at"] if report.name == "NewCdr" else ["last_report_at"]
+    clock = time.monotonic()
+    due = [f for f in fields if clock - _touched_at.get(f, -math.inf) >= LINK_TOUCH_EVERY.total_seconds()]
+    if not due:
+        return
+    try:
+        with transaction.atomic():  # a savepoint when the caller has a transaction open
+            if not PbxLink.objects.filter(pk=1).update(**dict.fromkeys(due, now)):
+                PbxLink.objects.get_or_create(pk=1, defaults=dict.fromkeys(due, now))
+    except DatabaseError:  # the report is stored; a missed timestamp only delays the silence alarm
+        log.warning("could not note the report time on the PBX link", exc_info=True)
+        return
+    _touched_at.update(dict.fromkeys(due, clock))
 
 
 def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") -> tuple[PbxEvent, bool]:
@@ -166,9 +167,5 @@ def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") 
         event_id = event.id
         transaction.on_commit(lambda: process_event_task.delay(event_id), robust=True)
     if source == "webhook":
-        try:
-            with transaction.atomic():
-                _touch_link(report, now)
-        except DatabaseError:  # the report is safe; a missed timestamp only delays the silence alarm
-            log.warning("could not note the report time on the PBX link", exc_info=True)
+        _touch_link(report, now)
     return event, created
