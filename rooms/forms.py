@@ -82,6 +82,7 @@ class BoardFilterForm(forms.Form):
 
 class CheckInForm(BootstrapForm):
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
+    phone_class = forms.ChoiceField(choices=PhoneClass.choices, label="Phone calls allowed", required=False)
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
 
 

@@ -276,8 +276,10 @@ def stay_check_in(
     by=None,
     confirm_not_ready: bool = False,
     source: str = StatusSource.DESK,
+    phone_class: str | None = None,
 ) -> Stay:
-    """Reserved stay -> in house in a vacant, in-service, ready room. A fresh voicemail PIN is made."""
+    """Reserved stay -> in house in a vacant, in-service, ready room. A fresh voicemail PIN is made.
+    `phone_class` changes the booked class of phone service at the desk."""
     with transaction.atomic():
         stay = Stay.objects.select_for_update().get(pk=stay.pk)
         if stay.status != StayStatus.RESERVED:
@@ -295,6 +297,10 @@ def stay_check_in(
         stay.checked_in_at = timezone.now()
         stay.checked_in_by = by if getattr(by, "is_authenticated", False) else None
         stay.voicemail_pin = _new_voicemail_pin()
+        if phone_class is not None:
+            if phone_class not in PhoneClass.values:
+                raise RoomRuleError(f"Unknown class of phone service {phone_class!r}.")
+            stay.phone_class = phone_class
         try:
             with transaction.atomic():
                 stay.save()

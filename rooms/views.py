@@ -290,6 +290,7 @@ def check_in(request, pk: int):
                     room=form.cleaned_data["room"],
                     by=request.user,
                     confirm_not_ready=form.cleaned_data["confirm_not_ready"],
+                    phone_class=form.cleaned_data["phone_class"] or None,
                 )
             except RoomRuleError as exc:
                 confirmable = _add_rule_error(form, exc)
@@ -301,7 +302,9 @@ def check_in(request, pk: int):
                 )
                 return redirect("rooms:stay_detail", pk=stay.pk)
     else:
-        form = CheckInForm(initial={"room": stay.room.number if stay.room else ""})
+        form = CheckInForm(
+            initial={"room": stay.room.number if stay.room else "", "phone_class": stay.phone_class}
+        )
     selected = form["room"].value() or ""
     keep = stay.room if stay.room and stay.room.number == selected else None
     rooms = _suggested_rooms(adults=stay.adults, room_type=stay.room_type, keep=keep)

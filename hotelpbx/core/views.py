@@ -1,5 +1,5 @@
 from django.contrib.auth.views import LoginView
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from .roles import Role, roles_of
 
@@ -16,4 +16,5 @@ def home(request):
         return redirect("rooms:board")
     if Role.HOUSEKEEPING in roles:
         return redirect("rooms:housekeeping")
-    return redirect("logout")
+    # signed in but given no role yet: say so, with a way out (logout is a POST)
+    return render(request, "registration/no_role.html", status=403)

@@ -84,3 +84,20 @@ def test_readyz_calls_a_stale_heartbeat_stale(client, settings):
     SchedulerHeartbeat.objects.create(name="beat", beat_at=timezone.now() - timedelta(minutes=10))
     response = client.get("/readyz")
     assert response.status_code == 503 and "old" in response.json()["checks"]["scheduler"]
+
+
+def test_a_user_without_a_role_is_told_so_and_can_sign_out(client, user_with_role):
+    client.force_login(user_with_role(None))
+    response = client.get("/")
+    assert response.status_code == 403
+    assert "no role yet" in response.content.decode()
+    assert client.post("/logout/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("front_desk", "/board/"), ("manager", "/board/"), ("housekeeping", "/housekeeping/")],
+)
+def test_each_role_lands_where_its_work_is(client, user_with_role, role, landing):
+    client.force_login(user_with_role(role))
+    assert client.get("/")["Location"] == landing

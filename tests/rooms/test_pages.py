@@ -541,3 +541,17 @@ def test_board_and_room_page_show_the_phone_sync_problem(desk_client, hotel, mon
     assert text.count("tile-pbx-") == 2
     room_page = page_text(desk_client.get(reverse("rooms:room_detail", args=[failed.number])))
     assert "Room phone: Failed — Extension not found on the PBX (errno 10002)" in room_page
+
+
+def test_the_desk_can_change_the_class_of_phone_service_at_check_in(desk_client):
+    from rooms.models import PhoneClass
+
+    reservation = StayFactory(phone_class=PhoneClass.LOCAL)
+    page = desk_client.get(reverse("rooms:check_in", args=[reservation.pk])).content.decode()
+    assert 'value="local" selected' in page
+    desk_client.post(
+        reverse("rooms:check_in", args=[reservation.pk]),
+        {"room": reservation.room.number, "phone_class": PhoneClass.INTERNATIONAL},
+    )
+    reservation.refresh_from_db()
+    assert reservation.status == "in_house" and reservation.phone_class == PhoneClass.INTERNATIONAL
