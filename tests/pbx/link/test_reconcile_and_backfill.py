@@ -194,3 +194,14 @@ def test_jobs_show_on_the_pbx_page(pbx, hotel_rooms, desk_client):
     page = desk_client.get("/pbx/").content.decode()
     assert "Reconciliation" in page and f"{len(hotel_rooms)}/{len(hotel_rooms)}" in page
     assert LinkJob.objects.count() == 1
+
+
+def test_the_board_shows_a_busy_room_phone(pbx, hotel_rooms, desk_client):
+    room = hotel_rooms[0]
+    _store_and_process(
+        {"event": "ExtensionStatus", "extension": room.extension, "status": "Busy", "sn": "369364835218"}
+    )
+    board = desk_client.get("/board/").content.decode()
+    assert f'data-room="{room.number}"' in board
+    tile = board[board.index(f'data-room="{room.number}"') :][:1500]
+    assert 'data-phone="Busy"' in tile and "Room phone: busy" in tile
