@@ -114,13 +114,14 @@ else:
             "CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / ("test-broker" if TESTING else "broker"))
         )
     )
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         # the worker holds one unacked task per process, and fetches the next at this interval
         "polling_interval": 0.05,
