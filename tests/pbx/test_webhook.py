@@ -1,5 +1,6 @@
 """The report webhook, as the PBX sees it (status codes) and the hotel sees it (rows kept, handlers run)."""
 
+import contextlib
 import json
 import logging
 import random
@@ -441,3 +442,80 @@ def test_ingest_under_load_keeps_each_cdr_once(live_server, enqueued):
     assert PbxEvent.objects.filter(status=EventStatus.REJECTED).count() == 150
     assert PbxEvent.objects.count() == 2150
     assert len(enqueued) == 2000 and len(set(enqueued)) == 2000  # each new report sent to a worker once
+
+
+# --- fuzz: whatever arrives, the PBX never sees a 5xx and nothing bad is processed ------------------
+
+ODD_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    1e308,
+    12.5,
+    "",
+    " ",
+    "x" * 3000,
+    [],
+    {},
+    [1, [2]],
+    {"a": {"b": None}},
+    "\u0000",
+    "\ud800",
+    "é漢🙂",
+    "1e999",
+    "NaN",
+    "-5",
+]
+
+
+def mutate(rng: random.Random, raw: bytes) -> bytes:
+    choice = rng.randrange(6)
+    if choice == 0:  # cut anywhere
+        return raw[: rng.randrange(len(raw) + 1)]
+    if choice == 1:  # flip bytes
+        data = bytearray(raw)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        return bytes(data)
+    if choice == 2:  # splice JSON punctuation in
+        cut = rng.randrange(len(raw) + 1)
+        return raw[:cut] + rng.choice([b"{", b"}", b"[", b"]", b",", b":", b'"', b"\\", b"null"]) + raw[cut:]
+    body = json.loads(raw, object_pairs_hook=list)  # keeps legacy's repeated keys
+    for _ in range(rng.randint(1, 4)):
+        if not body:
+            break
+        index = rng.randrange(len(body))
+        if choice == 3:  # odd values, including for the report name, sn and callid
+            body[index] = (body[index][0], rng.choice(ODD_VALUES))
+        elif choice == 4:  # keys dropped or repeated
+            body.pop(index) if rng.random() < 0.5 else body.append(body[index])
+        else:  # unknown keys
+            body.append((f"k{rng.randrange(99)}", rng.choice(ODD_VALUES)))
+
+    def dump(pairs):
+        return "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in pairs) + "}"
+
+    return dump(body).encode("utf-8", "surrogatepass")
+
+
+@pytest.mark.django_db
+def test_fuzzed_bodies_never_get_a_5xx(client, enqueued, settings, django_capture_on_commit_callbacks):
+    settings.PBX_REPORT_MAX_BYTES = 64 * 1024
+    rng = random.Random(1631582615)
+    seeds = [sample(p.name) for p in sorted(SAMPLES.iterdir()) if p.suffix in {".json", ".txt"}]
+    statuses = Counter()
+    for _ in range(1000):
+        body = mutate(rng, rng.choice(seeds))
+        with contextlib.suppress(events.MalformedReport):  # the only exception the parser may raise
+            events.parse_report(body)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(client, body)
+        statuses[response.status_code] += 1
+        assert response.status_code in {200, 400, 403}, (response.status_code, body[:200])
+    assert statuses[200] and statuses[400]  # the corpus exercised both sides
+    # every refused body is kept with a reason; only accepted ones are handed to a worker
+    assert not PbxEvent.objects.filter(status=EventStatus.REJECTED, reject_reason="").exists()
+    assert set(enqueued) == set(
+        PbxEvent.objects.filter(status=EventStatus.RECEIVED).values_list("id", flat=True)
+    )
