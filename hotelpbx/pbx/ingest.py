@@ -96,9 +96,9 @@ def store_rejected(
 
 def _expected_serial() -> str | None:
     """This PBX's serial: the setting, else what the link learned; None while unknown (or no link row)."""
-    if settings.PBX_SERIAL:
-        return settings.PBX_SERIAL
-    return PbxLink.objects.filter(pk=1).values_list("serial", flat=True).first() or None
+    if settings.PBX_SERIAL.strip():
+        return settings.PBX_SERIAL.strip()
+    return (PbxLink.objects.filter(pk=1).values_list("serial", flat=True).first() or "").strip() or None
 
 
 def _touch_link(report: events.Report, now) -> None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 
 from . import ingest
@@ -79,7 +79,10 @@ def report_webhook(request, token: str):
 
     limit = settings.PBX_REPORT_MAX_BYTES
     try:
-        raw = request.read(limit + 1)
+        raw = request.read(limit + 1)  # never more: a huge body is refused without holding it in memory
+    except UnreadablePostError:  # the sender went away mid-body; it sends the report again
+        return _error(400, "incomplete_body", "The report body could not be read.")
+    try:
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type and "json" not in content_type.lower():
             reason = f"content type {content_type[:80]!r} is not JSON"

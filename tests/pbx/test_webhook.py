@@ -519,3 +519,19 @@ def test_fuzzed_bodies_never_get_a_5xx(client, enqueued, settings, django_captur
     assert set(enqueued) == set(
         PbxEvent.objects.filter(status=EventStatus.RECEIVED).values_list("id", flat=True)
     )
+
+
+def test_a_body_cut_off_in_transit_is_a_400_not_stored(rf, settings):
+    from django.http import UnreadablePostError
+
+    from hotelpbx.pbx import views
+
+    request = rf.post("/", b"{}", content_type="application/json", REMOTE_ADDR=PBX_IP)
+
+    def broken(size=None):
+        raise UnreadablePostError("connection reset")
+
+    request.read = broken
+    response = views.report_webhook(request, TOKEN)
+    assert response.status_code == 400
+    assert json.loads(response.content)["error"]["code"] == "incomplete_body"
