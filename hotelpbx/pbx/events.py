@@ -294,7 +294,8 @@ def dedupe_key(report: Report, *, received_at: datetime | None = None) -> str:
     - Reports without a callid (BootUp, ConfigChange, ExtensionStatus): the same plus the minute received,
       so a reboot tomorrow or the phone going Busy again later is a new report, while retries within the
       minute collapse. A retry that straddles a minute boundary is stored twice: harmless, because such
-      reports only update state.
+      reports only update state. The price: a phone going Busy, Idle, Busy within one minute keeps only
+      the first Busy (the body carries no sequence number that would tell a repeat from a retry).
     """
     if report.name == "NewCdr":
         return f"cdr:{_part(report.sn)}:{_part(report.callid or 'body-' + _digest(canonical_body(report)))}"

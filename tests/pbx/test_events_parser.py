@@ -303,3 +303,35 @@ def test_handler_registry(monkeypatch):
     events.handler("Tranfer")(on_transfer)  # registering again (a re-import) does not run it twice
     assert events.handlers_for("Transfer") == (on_transfer,)
     assert events.handlers_for("NewCdr") == ()
+
+
+# --- what the emulator sends (make run, link tests) parses the same way ------------------------------
+
+
+def test_emulator_bodies_in_every_format_parse():
+    from hotelpbx.pbx.emulator import reports as emu
+    from hotelpbx.pbx.emulator.sessions import FORMAT_102, FORMAT_200, LEGACY
+
+    room = emu.Party("ext", number="2101", channelid="PJSIP/2101-00000010")
+    line = emu.Party(
+        "outbound", src="2101", dst="900441234567", trunk="SIP-Carrier", leg_id="1.2", channelid="c"
+    )
+    answer = emu.Report(
+        {"action": "ANSWER", "callid": "1.1", "call": [line.v1(), room.v1()], "sn": SN},
+        {
+            "event": "CallStatus",
+            "callid": "1.1",
+            "members": [room.v2("ANSWERED"), line.v2("ANSWER")],
+            "sn": SN,
+        },
+    )
+    expected = {LEGACY: "legacy", FORMAT_102: "v1", FORMAT_200: "v2"}
+    for fmt, name in expected.items():
+        report = parse_report(emu.render(answer, fmt))
+        assert (report.format, report.callid, report.sn) == (name, "1.1", SN)
+        assert {(p.kind, p.number or p.to, p.trunk) for p in report.parties} == {
+            ("ext", "2101", ""),
+            ("outbound", "900441234567", "SIP-Carrier"),
+        }
+    status = parse_report(emu.render(emu.extension_status(SN, "2101", "Idle"), FORMAT_200))
+    assert (status.name, status.get("extension"), status.get("status")) == ("ExtensionStatus", "2101", "Idle")
