@@ -29,6 +29,7 @@ PARTY_KINDS = ("ext", "inbound", "outbound", "ivr")
 PARTY_LISTS = ("call", "members")
 # The docs spell the transfer report "Tranfer"; a fixed firmware may not. One name for handlers.
 NAME_ALIASES = {"Tranfer": "Transfer"}
+MAX_DEPTH = 32
 CDR_STATUS_ALIASES = {"NO ANSWERED": "NO ANSWER", "NOANSWER": "NO ANSWER"}
 CDR_TYPES = {t.lower(): t for t in ("Inbound", "Outbound", "Internal", "Callback", "Transfer")}
 
@@ -206,6 +207,21 @@ def _decode(raw: bytes | str) -> Any:
         raise MalformedReport("not JSON: nested too deeply") from None
 
 
+def _too_deep(body: Any) -> bool:
+    """Reports are three levels deep; refusing deeper ones keeps every recursive walk (raw, hashing,
+    handlers) far from Python's recursion limit."""
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, _Pairs):
+            stack.extend((item, depth + 1) for _, item in value)
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return False
+
+
 def parse_report(raw: bytes | str) -> Report:
     """Parse one report body (any of the three formats); raises MalformedReport and nothing else."""
     body = _decode(raw)
@@ -213,6 +229,9 @@ def parse_report(raw: bytes | str) -> Report:
         raise MalformedReport(
             f"body is a JSON {type(body).__name__.replace('_Pairs', 'object')}, not an object"
         )
+
+    if _too_deep(body):
+        raise MalformedReport(f"nested deeper than {MAX_DEPTH} levels")
 
     fields: dict[str, str] = {}
     parties: list[Party] = []

@@ -124,12 +124,14 @@ def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") 
     Raises ReportRejected (after keeping the body, marked rejected) for a body that is not a report
     (code "malformed_report") or comes from another PBX ("wrong_serial").
     """
+    now = timezone.now()
     try:
         report = events.parse_report(raw)
+        key = _clean(events.dedupe_key(report, received_at=now), 200)
     except events.MalformedReport as exc:
         event = store_rejected(raw=raw, source_ip=source_ip, reason=exc.reason, source=source)
         raise ReportRejected(event, "malformed_report", exc.reason) from None
-    except Exception as exc:  # a parser bug must not answer 5xx to the PBX: keep the body, say 400
+    except Exception as exc:  # a bug here must not answer 5xx to the PBX: keep the body, say 400
         log.exception("report parser failed")
         reason = f"could not be read ({exc.__class__.__name__})"
         event = store_rejected(raw=raw, source_ip=source_ip, reason=reason, source=source)
@@ -149,9 +151,8 @@ def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") 
         )
         raise ReportRejected(event, "wrong_serial", reason)
 
-    now = timezone.now()
     event, created = _insert(
-        dedupe_key=_clean(events.dedupe_key(report, received_at=now), 200),
+        dedupe_key=key,
         name=_clean(report.name, 40),
         sn=_clean(report.sn, 32),
         callid=_clean(report.callid, 64),

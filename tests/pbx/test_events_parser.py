@@ -238,6 +238,7 @@ def test_transfer_spellings_are_one_name():
         (b'{"action":{"x":1}}', "neither"),
         (b"\xff\xfe{}", "UTF-8"),
         (b"[" * 100000 + b"]" * 100000, "JSON"),
+        (b'{"action":"X","callid":"1","deep":' + b"[" * 600 + b"]" * 600 + b"}", "nested deeper"),
     ],
 )
 def test_malformed_bodies_raise_malformed_report_only(body, reason):
