@@ -5,6 +5,9 @@ from . import pages, views
 app_name = "pbx"
 
 urlpatterns: list = [
+    # PBX_EVENTS_URL without its trailing slash: APPEND_SLASH cannot redirect a POST, and the PBX would
+    # resend forever. Same name, so the policy table treats it alike; reverse() gives the last one.
+    path("events/<str:token>", views.report_webhook, name="events"),
     path("events/<str:token>/", views.report_webhook, name="events"),
     path("", pages.status, name="status"),
     path("badge/", pages.badge, name="badge"),

@@ -536,3 +536,11 @@ def test_a_body_cut_off_in_transit_is_a_400_not_stored(rf, settings):
     response = views.report_webhook(request, TOKEN)
     assert response.status_code == 400
     assert json.loads(response.content)["error"]["code"] == "incomplete_body"
+
+
+@pytest.mark.django_db
+def test_events_url_without_its_trailing_slash_works_too(client, enqueued):
+    assert reverse("pbx:events", args=[TOKEN]) == f"/pbx/events/{TOKEN}/"
+    response = client.post(f"/pbx/events/{TOKEN}", sample("v1_BootUp.json"), content_type="application/json")
+    assert response.status_code == 200
+    assert PbxEvent.objects.count() == 1
