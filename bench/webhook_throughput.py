@@ -2,11 +2,15 @@
 
 Starts gunicorn on 127.0.0.1 with a throwaway SQLite database in a temp dir (or DATABASE_URL if set),
 migrated first, then posts distinct NewCdr reports from a bounded client load (THREADS threads x
-REQUESTS each, a new connection per request, as the PBX does) and does the same with GET /healthz.
+REQUESTS each, a new connection per request, as the PBX does) and does the same with GET /healthz,
+in alternating rounds so that other load on the machine hits both alike. The broker is kombu's
+filesystem transport in the temp dir (REDIS_URL is ignored); on DATABASE_URL the bench's reports are
+deleted afterwards. Note: SQLite has no persistent connections in settings (CONN_MAX_AGE 0), so every
+report opens the file and runs the WAL pragmas; that alone costs about a third of the throughput.
 Prints reports/s, p50/p99 latency for both, the throughput ratio (goal >= 0.5) and the webhook p99
 (goal < 50 ms). Exits 1 if a request failed, not when a goal is missed: the figure is the output.
 
-    python bench/webhook_throughput.py            # env: BENCH_THREADS=8 BENCH_REQUESTS=250
+    python bench/webhook_throughput.py     # env: BENCH_THREADS=8 BENCH_REQUESTS=250 BENCH_WORKERS=2
 """
 
 from __future__ import annotations
