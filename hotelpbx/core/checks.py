@@ -1,7 +1,7 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -25,3 +25,25 @@ def hotel_settings_check(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def pbx_events_host_allowed(app_configs, **kwargs):
+    """The PBX posts reports with the Host of PBX_EVENTS_URL; Django refuses unknown hosts before any
+    view runs, so every report would be lost (and the PBX would resend forever)."""
+    url = getattr(settings, "PBX_EVENTS_URL", "")
+    if not url:
+        return []
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    from django.http.request import validate_host
+
+    if validate_host(host, settings.ALLOWED_HOSTS):
+        return []
+    return [
+        Warning(
+            f"PBX_EVENTS_URL's host {host!r} is not in DJANGO_ALLOWED_HOSTS: "
+            "the PBX's reports would be refused.",
+            hint=f"Add {host} to DJANGO_ALLOWED_HOSTS.",
+            id="hotel.W001",
+        )
+    ]

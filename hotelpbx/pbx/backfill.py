@@ -57,7 +57,7 @@ def _pbx_local(moment: datetime) -> datetime:
 def backfill_gap(*, trigger: str, hours: float | None = None, client=None) -> LinkJob | None:
     """Fetch the CDRs of the gap (since the last CDR or the outage start, or the last `hours`)."""
     from .client import get_client
-    from .ingest import store_report
+    from .ingest import ReportRejected, store_report
 
     if not commands.link_enabled():
         return None
@@ -83,17 +83,25 @@ def backfill_gap(*, trigger: str, hours: float | None = None, client=None) -> Li
         return job
     serial = link.serial or settings.PBX_SERIAL
     LinkJob.objects.filter(pk=job.pk).update(total=len(rows))
-    added = 0
+    added = rejected = 0
     for index, row in enumerate(rows, start=1):
         report = row_to_report(row, serial)
         if not report.get("callid"):
             continue
-        _event, created = store_report(raw=json.dumps(report).encode(), source_ip=None, source="backfill")
+        try:
+            _event, created = store_report(raw=json.dumps(report).encode(), source_ip=None, source="backfill")
+        except ReportRejected:
+            rejected += 1  # kept as rejected with its reason, like a pushed report; the rest goes on
+            continue
         added += bool(created)
         if index % 100 == 0:
             LinkJob.objects.filter(pk=job.pk).update(done=index, repaired=added)
     LinkJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.DONE, finished_at=timezone.now(), done=len(rows), repaired=added
+        status=JobStatus.DONE,
+        finished_at=timezone.now(),
+        done=len(rows),
+        repaired=added,
+        detail={"rejected": rejected},
     )
     PbxLink.objects.filter(pk=link.pk).update(cdr_alert="", cdr_alert_at=None)
     job.refresh_from_db()

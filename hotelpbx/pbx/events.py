@@ -313,8 +313,9 @@ def dedupe_key(report: Report, *, received_at: datetime | None = None) -> str:
     - Reports without a callid (BootUp, ConfigChange, ExtensionStatus): the same plus the minute received,
       so a reboot tomorrow or the phone going Busy again later is a new report, while retries within the
       minute collapse. A retry that straddles a minute boundary is stored twice: harmless, because such
-      reports only update state. The price: a phone going Busy, Idle, Busy within one minute keeps only
-      the first Busy (the body carries no sequence number that would tell a repeat from a retry).
+      reports only update state. ExtensionStatus uses the second instead: a phone goes Busy, Idle, Busy
+      within a minute all the time, and storing a retry twice only sets the same state again (the body
+      carries no sequence number that would tell a repeat from a retry).
     """
     if report.name == "NewCdr":
         return f"cdr:{_part(report.sn)}:{_part(report.callid or 'body-' + _digest(canonical_body(report)))}"
@@ -326,7 +327,7 @@ def dedupe_key(report: Report, *, received_at: datetime | None = None) -> str:
     parts = [_part(report.name, 40), _part(report.callid), _part(state, 60)]
     if not report.callid:
         when = received_at or _now()
-        parts.append(when.strftime("%Y%m%d%H%M"))
+        parts.append(when.strftime("%Y%m%d%H%M%S" if report.name == "ExtensionStatus" else "%Y%m%d%H%M"))
     parts.append(_digest(canonical_body(report)))
     return "evt:" + ":".join(parts)
 

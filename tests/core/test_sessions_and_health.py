@@ -101,3 +101,14 @@ def test_a_user_without_a_role_is_told_so_and_can_sign_out(client, user_with_rol
 def test_each_role_lands_where_its_work_is(client, user_with_role, role, landing):
     client.force_login(user_with_role(role))
     assert client.get("/")["Location"] == landing
+
+
+def test_a_report_host_missing_from_allowed_hosts_is_flagged(settings):
+    from hotelpbx.core.checks import pbx_events_host_allowed
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PBX_EVENTS_URL = "10.0.0.5:8000/pbx/events/t/"
+    warnings = pbx_events_host_allowed(None)
+    assert warnings and "10.0.0.5" in warnings[0].msg
+    settings.PBX_EVENTS_URL = "127.0.0.1:8000/pbx/events/t/"
+    assert pbx_events_host_allowed(None) == []
