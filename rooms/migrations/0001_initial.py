@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,135 +17,365 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=8, unique=True)),
-                ('floor', models.SmallIntegerField(db_index=True)),
-                ('extension', models.CharField(help_text="The room phone's extension number on the PBX.", max_length=7, unique=True, validators=[django.core.validators.RegexValidator('^\\d{1,7}$', 'A PBX extension is 1 to 7 digits.')])),
-                ('housekeeping_status', models.CharField(choices=[('dirty', 'Dirty'), ('clean', 'Clean'), ('inspected', 'Inspected')], default='clean', max_length=16)),
-                ('service_state', models.CharField(choices=[('none', 'In service'), ('out_of_order', 'Out of order'), ('out_of_service', 'Out of service')], default='none', max_length=16)),
-                ('service_reason', models.CharField(blank=True, max_length=200)),
-                ('service_until', models.DateField(blank=True, null=True)),
-                ('dnd', models.BooleanField(default=False, verbose_name='do not disturb')),
-                ('notes', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=8, unique=True)),
+                ("floor", models.SmallIntegerField(db_index=True)),
+                (
+                    "extension",
+                    models.CharField(
+                        help_text="The room phone's extension number on the PBX.",
+                        max_length=7,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{1,7}$", "A PBX extension is 1 to 7 digits."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "housekeeping_status",
+                    models.CharField(
+                        choices=[("dirty", "Dirty"), ("clean", "Clean"), ("inspected", "Inspected")],
+                        default="clean",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "service_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "In service"),
+                            ("out_of_order", "Out of order"),
+                            ("out_of_service", "Out of service"),
+                        ],
+                        default="none",
+                        max_length=16,
+                    ),
+                ),
+                ("service_reason", models.CharField(blank=True, max_length=200)),
+                ("service_until", models.DateField(blank=True, null=True)),
+                ("dnd", models.BooleanField(default=False, verbose_name="do not disturb")),
+                ("notes", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['floor', 'number'],
+                "ordering": ["floor", "number"],
             },
         ),
         migrations.CreateModel(
-            name='RoomType',
+            name="RoomType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8, unique=True)),
-                ('name', models.CharField(max_length=64)),
-                ('capacity', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1)])),
-                ('rack_rate', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10, validators=[django.core.validators.MinValueValidator(0)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=8, unique=True)),
+                ("name", models.CharField(max_length=64)),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=2, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "rack_rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Guest',
+            name="Guest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(blank=True, max_length=80)),
-                ('last_name', models.CharField(max_length=80)),
-                ('language', models.CharField(choices=[('en', 'English'), ('de', 'German'), ('fr', 'French'), ('es', 'Spanish'), ('it', 'Italian'), ('nl', 'Dutch'), ('zh', 'Chinese'), ('ja', 'Japanese')], default='en', help_text='Language of phone prompts.', max_length=8)),
-                ('vip', models.BooleanField(default=False, verbose_name='VIP')),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=32)),
-                ('document_number', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=80)),
+                ("last_name", models.CharField(max_length=80)),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("de", "German"),
+                            ("fr", "French"),
+                            ("es", "Spanish"),
+                            ("it", "Italian"),
+                            ("nl", "Dutch"),
+                            ("zh", "Chinese"),
+                            ("ja", "Japanese"),
+                        ],
+                        default="en",
+                        help_text="Language of phone prompts.",
+                        max_length=8,
+                    ),
+                ),
+                ("vip", models.BooleanField(default=False, verbose_name="VIP")),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=32)),
+                ("document_number", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'id'],
-                'indexes': [models.Index(fields=['last_name', 'first_name'], name='rooms_guest_last_na_e768d6_idx')],
+                "ordering": ["last_name", "first_name", "id"],
+                "indexes": [
+                    models.Index(fields=["last_name", "first_name"], name="rooms_guest_last_na_e768d6_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoomStatusChange',
+            name="RoomStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(max_length=16)),
-                ('to_status', models.CharField(max_length=16)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('changed_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('source', models.CharField(choices=[('desk', 'Front desk'), ('tablet', 'Housekeeping tablet'), ('phone', 'Room phone'), ('system', 'System'), ('api', 'API')], max_length=8)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='rooms.room')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_status", models.CharField(max_length=16)),
+                ("to_status", models.CharField(max_length=16)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("changed_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("desk", "Front desk"),
+                            ("tablet", "Housekeeping tablet"),
+                            ("phone", "Room phone"),
+                            ("system", "System"),
+                            ("api", "API"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="rooms.room",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-id'],
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='room',
-            name='room_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rooms', to='rooms.roomtype'),
+            model_name="room",
+            name="room_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="rooms", to="rooms.roomtype"
+            ),
         ),
         migrations.CreateModel(
-            name='Stay',
+            name="Stay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arrival', models.DateField()),
-                ('departure', models.DateField()),
-                ('adults', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)])),
-                ('status', models.CharField(choices=[('reserved', 'Reserved'), ('in_house', 'In house'), ('checked_out', 'Checked out'), ('cancelled', 'Cancelled')], default='reserved', max_length=16)),
-                ('phone_class', models.CharField(choices=[('internal', 'Internal only'), ('local', 'Local'), ('national', 'National'), ('international', 'International')], default='national', max_length=16)),
-                ('voicemail_pin', models.CharField(blank=True, max_length=8)),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True)),
-                ('checked_out_at', models.DateTimeField(blank=True, null=True)),
-                ('early_departure', models.BooleanField(default=False)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('checked_in_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('checked_out_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('guest', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stays', to='rooms.guest')),
-                ('room', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stays', to='rooms.room')),
-                ('room_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rooms.roomtype')),
-                ('sharers', models.ManyToManyField(blank=True, related_name='shared_stays', to='rooms.guest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arrival", models.DateField()),
+                ("departure", models.DateField()),
+                (
+                    "adults",
+                    models.PositiveSmallIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reserved", "Reserved"),
+                            ("in_house", "In house"),
+                            ("checked_out", "Checked out"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="reserved",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "phone_class",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Internal only"),
+                            ("local", "Local"),
+                            ("national", "National"),
+                            ("international", "International"),
+                        ],
+                        default="national",
+                        max_length=16,
+                    ),
+                ),
+                ("voicemail_pin", models.CharField(blank=True, max_length=8)),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True)),
+                ("checked_out_at", models.DateTimeField(blank=True, null=True)),
+                ("early_departure", models.BooleanField(default=False)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "checked_in_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "checked_out_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "guest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="stays", to="rooms.guest"
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stays",
+                        to="rooms.room",
+                    ),
+                ),
+                (
+                    "room_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rooms.roomtype",
+                    ),
+                ),
+                (
+                    "sharers",
+                    models.ManyToManyField(blank=True, related_name="shared_stays", to="rooms.guest"),
+                ),
             ],
             options={
-                'ordering': ['arrival', 'id'],
+                "ordering": ["arrival", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RoomMove',
+            name="RoomMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('moved_at', models.DateTimeField(auto_now_add=True)),
-                ('from_room', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moves_out', to='rooms.room')),
-                ('moved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_room', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moves_in', to='rooms.room')),
-                ('stay', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='rooms.stay')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("moved_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "from_room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="moves_out", to="rooms.room"
+                    ),
+                ),
+                (
+                    "moved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="moves_in", to="rooms.room"
+                    ),
+                ),
+                (
+                    "stay",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="moves", to="rooms.stay"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-moved_at', '-id'],
+                "ordering": ["-moved_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='stay',
-            index=models.Index(fields=['status', 'arrival'], name='rooms_stay_status_64adcf_idx'),
+            model_name="stay",
+            index=models.Index(fields=["status", "arrival"], name="rooms_stay_status_64adcf_idx"),
         ),
         migrations.AddIndex(
-            model_name='stay',
-            index=models.Index(fields=['status', 'departure'], name='rooms_stay_status_fc8a66_idx'),
+            model_name="stay",
+            index=models.Index(fields=["status", "departure"], name="rooms_stay_status_fc8a66_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'in_house')), fields=('room',), name='one_in_house_stay_per_room'),
+            model_name="stay",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "in_house")),
+                fields=("room",),
+                name="one_in_house_stay_per_room",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(('departure__gt', models.F('arrival'))), name='stay_departs_after_arrival'),
+            model_name="stay",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("departure__gt", models.F("arrival"))), name="stay_departs_after_arrival"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'in_house'), _negated=True), ('room__isnull', False), _connector='OR'), name='in_house_stay_has_room'),
+            model_name="stay",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "in_house"), _negated=True), ("room__isnull", False), _connector="OR"
+                ),
+                name="in_house_stay_has_room",
+            ),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0001_initial'),
+        ("rooms", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='room',
-            name='phone_status',
-            field=models.CharField(blank=True, help_text='The room phone as the PBX last reported it (Idle, Busy, ...).', max_length=16),
+            model_name="room",
+            name="phone_status",
+            field=models.CharField(
+                blank=True,
+                help_text="The room phone as the PBX last reported it (Idle, Busy, ...).",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='phone_status_at',
+            model_name="room",
+            name="phone_status_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

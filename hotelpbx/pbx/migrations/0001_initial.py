@@ -4,127 +4,221 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ExtensionSequence',
+            name="ExtensionSequence",
             fields=[
-                ('extension', models.CharField(max_length=16, primary_key=True, serialize=False)),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
+                ("extension", models.CharField(max_length=16, primary_key=True, serialize=False)),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='LinkJob',
+            name="LinkJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reconcile', 'Reconciliation'), ('backfill', 'CDR back-fill')], max_length=10)),
-                ('trigger', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='running', max_length=8)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('drift', models.PositiveIntegerField(default=0, help_text='Extensions found different from the hotel.')),
-                ('repaired', models.PositiveIntegerField(default=0)),
-                ('window_start', models.DateTimeField(blank=True, null=True)),
-                ('window_end', models.DateTimeField(blank=True, null=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('error', models.CharField(blank=True, max_length=255)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("reconcile", "Reconciliation"), ("backfill", "CDR back-fill")],
+                        max_length=10,
+                    ),
+                ),
+                ("trigger", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="running",
+                        max_length=8,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                (
+                    "drift",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Extensions found different from the hotel."
+                    ),
+                ),
+                ("repaired", models.PositiveIntegerField(default=0)),
+                ("window_start", models.DateTimeField(blank=True, null=True)),
+                ("window_end", models.DateTimeField(blank=True, null=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("error", models.CharField(blank=True, max_length=255)),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LoginAttempt',
+            name="LoginAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('ok', models.BooleanField()),
-                ('errno', models.CharField(blank=True, max_length=8)),
-                ('detail', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("ok", models.BooleanField()),
+                ("errno", models.CharField(blank=True, max_length=8)),
+                ("detail", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='PbxLink',
+            name="PbxLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(blank=True, max_length=64)),
-                ('token_obtained_at', models.DateTimeField(blank=True, null=True)),
-                ('token_used_at', models.DateTimeField(blank=True, null=True)),
-                ('api_version', models.CharField(blank=True, max_length=8)),
-                ('serial', models.CharField(blank=True, help_text='Learned from deviceinfo/query.', max_length=32)),
-                ('device_info', models.JSONField(blank=True, default=dict)),
-                ('last_heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('last_report_at', models.DateTimeField(blank=True, null=True)),
-                ('last_cdr_at', models.DateTimeField(blank=True, null=True)),
-                ('last_ok_at', models.DateTimeField(blank=True, help_text='Last successful API call.', null=True)),
-                ('last_error', models.CharField(blank=True, max_length=255)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('down_since', models.DateTimeField(blank=True, help_text='Set while the PBX cannot be reached.', null=True)),
-                ('connected_once', models.BooleanField(default=False)),
-                ('guard_tripped_at', models.DateTimeField(blank=True, null=True)),
-                ('guard_reason', models.CharField(blank=True, max_length=255)),
-                ('next_config_slot', models.DateTimeField(blank=True, help_text='Pacing of configuration calls.', null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(blank=True, max_length=64)),
+                ("token_obtained_at", models.DateTimeField(blank=True, null=True)),
+                ("token_used_at", models.DateTimeField(blank=True, null=True)),
+                ("api_version", models.CharField(blank=True, max_length=8)),
+                (
+                    "serial",
+                    models.CharField(blank=True, help_text="Learned from deviceinfo/query.", max_length=32),
+                ),
+                ("device_info", models.JSONField(blank=True, default=dict)),
+                ("last_heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("last_report_at", models.DateTimeField(blank=True, null=True)),
+                ("last_cdr_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_ok_at",
+                    models.DateTimeField(blank=True, help_text="Last successful API call.", null=True),
+                ),
+                ("last_error", models.CharField(blank=True, max_length=255)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "down_since",
+                    models.DateTimeField(
+                        blank=True, help_text="Set while the PBX cannot be reached.", null=True
+                    ),
+                ),
+                ("connected_once", models.BooleanField(default=False)),
+                ("guard_tripped_at", models.DateTimeField(blank=True, null=True)),
+                ("guard_reason", models.CharField(blank=True, max_length=255)),
+                (
+                    "next_config_slot",
+                    models.DateTimeField(blank=True, help_text="Pacing of configuration calls.", null=True),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'PBX link',
+                "verbose_name": "PBX link",
             },
         ),
         migrations.CreateModel(
-            name='PbxCommand',
+            name="PbxCommand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('extension', models.CharField(max_length=16)),
-                ('seq', models.PositiveBigIntegerField()),
-                ('op', models.CharField(max_length=40)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('reason', models.CharField(blank=True, help_text='Why: check-in, check-out, DND...', max_length=120)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('done', 'Applied'), ('failed', 'Failed'), ('resent', 'Replaced by a re-send')], default='pending', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_errno', models.CharField(blank=True, max_length=8)),
-                ('last_error', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("extension", models.CharField(max_length=16)),
+                ("seq", models.PositiveBigIntegerField()),
+                ("op", models.CharField(max_length=40)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Why: check-in, check-out, DND...", max_length=120
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("done", "Applied"),
+                            ("failed", "Failed"),
+                            ("resent", "Replaced by a re-send"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_errno", models.CharField(blank=True, max_length=8)),
+                ("last_error", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['extension', 'seq'],
-                'indexes': [models.Index(fields=['status', 'extension', 'seq'], name='pbx_pbxcomm_status_5e3122_idx')],
-                'constraints': [models.UniqueConstraint(fields=('extension', 'seq'), name='one_seq_per_extension')],
+                "ordering": ["extension", "seq"],
+                "indexes": [
+                    models.Index(fields=["status", "extension", "seq"], name="pbx_pbxcomm_status_5e3122_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("extension", "seq"), name="one_seq_per_extension")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PbxEvent',
+            name="PbxEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('dedupe_key', models.CharField(max_length=200, unique=True)),
-                ('name', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('sn', models.CharField(blank=True, max_length=32)),
-                ('callid', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('source', models.CharField(default='webhook', help_text='webhook or backfill', max_length=16)),
-                ('source_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('rejected', 'Rejected'), ('failed', 'Handler failed')], default='received', max_length=10)),
-                ('reject_reason', models.CharField(blank=True, max_length=255)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=255)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("dedupe_key", models.CharField(max_length=200, unique=True)),
+                ("name", models.CharField(blank=True, db_index=True, max_length=40)),
+                ("sn", models.CharField(blank=True, max_length=32)),
+                ("callid", models.CharField(blank=True, db_index=True, max_length=64)),
+                (
+                    "source",
+                    models.CharField(default="webhook", help_text="webhook or backfill", max_length=16),
+                ),
+                ("source_ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("rejected", "Rejected"),
+                            ("failed", "Handler failed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("reject_reason", models.CharField(blank=True, max_length=255)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=255)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'received_at'], name='pbx_pbxeven_status_77de76_idx')],
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "received_at"], name="pbx_pbxeven_status_77de76_idx")
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pbx', '0001_initial'),
+        ("pbx", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pbxlink',
-            name='cdr_alert',
-            field=models.CharField(blank=True, help_text='Why call records may be missing.', max_length=255),
+            model_name="pbxlink",
+            name="cdr_alert",
+            field=models.CharField(blank=True, help_text="Why call records may be missing.", max_length=255),
         ),
         migrations.AddField(
-            model_name='pbxlink',
-            name='cdr_alert_at',
+            model_name="pbxlink",
+            name="cdr_alert_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
