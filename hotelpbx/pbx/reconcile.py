@@ -50,19 +50,30 @@ def _route_members(client, needed: bool) -> dict[str, set[str]] | None:
     return members
 
 
-def _has_open_commands(number: str) -> bool:
-    return PbxCommand.objects.filter(extension=number, status__in=commands.OPEN).exists()
+def _busy_since(numbers: list[str], since) -> set[str]:
+    """Extensions with commands on their way, or applied after our snapshot of the PBX was taken:
+    comparing those would 'repair' a change the outbox is making, so they wait for the next run."""
+    from django.db.models import Q
+
+    return set(
+        PbxCommand.objects.filter(extension__in=numbers)
+        .filter(Q(status__in=commands.OPEN) | Q(applied_at__gte=since))
+        .values_list("extension", flat=True)
+    )
 
 
 def _compare_and_repair(job: LinkJob | None, desired: list[DesiredExtension], client) -> tuple[int, int]:
     drift = repaired = 0
-    routes = _route_members(client, any(d.routes is not None for d in desired))
+    wants_routes = any(d.routes is not None for d in desired)
     for start in range(0, len(desired), BATCH):
         batch = desired[start : start + BATCH]
+        snapshot_at = timezone.now()
+        routes = _route_members(client, wants_routes)
         actual = {e.get("number"): e for e in client.extension_query([d.number for d in batch])}
+        busy = _busy_since([d.number for d in batch], snapshot_at)
         for want in batch:
-            if _has_open_commands(want.number):
-                continue  # commands on their way will bring it in line; don't fight them
+            if want.number in busy:
+                continue
             have = actual.get(want.number)
             if have is None:
                 drift += 1
