@@ -33,30 +33,26 @@ def to_desired(state: PhoneState) -> DesiredExtension:
     )
 
 
+def _update(extension: str, reason: str, **fields: str) -> None:
+    commands.enqueue(extension, "extension.update", {"fields": fields}, reason=reason)
+
+
 def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
     """Write the commands for one room change into the outbox (same transaction as the change)."""
     if not commands.link_enabled():
         return
     desired = to_desired(state)
+    vacant_name = desired.display_name if not state.occupied else None
     if change == PhoneChange.CHECK_OUT:
         # hotel/checkout clears voicemail, bars outbound calls, deletes alarms and resets the name.
         commands.enqueue(state.extension, "hotel.checkout", reason=f"check-out of room {room.number}")
-        if desired.display_name is not None:
-            commands.enqueue(
-                state.extension,
-                "extension.update",
-                {"fields": {"username": desired.display_name}},
-                reason="vacant room name",
-            )
+        if vacant_name is not None:
+            _update(state.extension, "vacant room name", username=vacant_name)
     elif change == PhoneChange.CHECK_IN:
         commands.enqueue_sync(desired, reason=f"check-in to room {room.number}")
     elif change == PhoneChange.DND:
-        commands.enqueue(
-            state.extension,
-            "extension.update",
-            {"fields": {"dnd": "on" if state.dnd else "off"}},
-            reason=f"DND {'on' if state.dnd else 'off'}",
-        )
+        dnd = "on" if state.dnd else "off"
+        _update(state.extension, f"DND {dnd}", dnd=dnd)
     elif change == PhoneChange.SERVICE:
         if state.barred:
             commands.enqueue(
@@ -64,20 +60,10 @@ def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
             )
         if desired.routes is not None:
             commands.enqueue_sync(desired, reason="service state")
-        elif desired.display_name is not None:
-            commands.enqueue(
-                state.extension,
-                "extension.update",
-                {"fields": {"username": desired.display_name}},
-                reason="vacant room name",
-            )
-    elif change == PhoneChange.HOUSEKEEPING and not state.occupied and desired.display_name is not None:
-        commands.enqueue(
-            state.extension,
-            "extension.update",
-            {"fields": {"username": desired.display_name}},
-            reason="vacant room name",
-        )
+        elif vacant_name is not None:
+            _update(state.extension, "vacant room name", username=vacant_name)
+    elif change == PhoneChange.HOUSEKEEPING and vacant_name is not None:
+        _update(state.extension, "vacant room name", username=vacant_name)
 
 
 def all_rooms_desired() -> list[DesiredExtension]:

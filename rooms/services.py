@@ -73,6 +73,17 @@ def _refuse_housekeeping(current: str, target: str) -> str:
     return f"A room cannot go from {current} to {target}."
 
 
+def _record_status_change(room: Room, before: str, after: str, *, by, source: str, reason: str = "") -> None:
+    RoomStatusChange.objects.create(
+        room=room,
+        from_status=before,
+        to_status=after,
+        reason=reason,
+        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        source=source,
+    )
+
+
 def room_set_status(
     *,
     room: Room,
@@ -126,14 +137,7 @@ def room_set_status(
                 ]
             )
             change = PhoneChange.SERVICE
-        RoomStatusChange.objects.create(
-            room=room,
-            from_status=before,
-            to_status=status,
-            reason=reason,
-            changed_by=by if getattr(by, "is_authenticated", False) else None,
-            source=source,
-        )
+        _record_status_change(room, before, status, by=by, source=source, reason=reason)
         audit_record(
             actor=by,
             action="room.status",
@@ -351,13 +355,8 @@ def _close_stay_room(stay: Stay, room: Room, *, by, source: str) -> None:
     room.housekeeping_status = HousekeepingStatus.DIRTY
     room.save(update_fields=["dnd", "housekeeping_status", "updated_at"])
     if before != HousekeepingStatus.DIRTY:
-        RoomStatusChange.objects.create(
-            room=room,
-            from_status=before,
-            to_status=HousekeepingStatus.DIRTY,
-            reason="guest departed",
-            changed_by=by if getattr(by, "is_authenticated", False) else None,
-            source=source,
+        _record_status_change(
+            room, before, HousekeepingStatus.DIRTY, by=by, source=source, reason="guest departed"
         )
 
 

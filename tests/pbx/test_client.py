@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import subprocess
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from hotelpbx.pbx.client import PbxClient, get_client
 from hotelpbx.pbx.config import PbxConfig
@@ -25,6 +24,7 @@ from hotelpbx.pbx.errors import (
     error_for,
 )
 from hotelpbx.pbx.models import LoginAttempt, PbxLink
+from tests.concurrency import race as run_concurrently
 
 from .conftest import EVENTS_SECRET, point_settings_at
 
@@ -411,29 +411,14 @@ def test_no_secret_in_logs_or_errors(pbx_client, emulator, caplog):
 
 
 def race(n: int, action) -> list[str]:
-    """Run `action` in n threads released together; each thread's outcome as text."""
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    """Run `action` in n threads released together; each outcome is "ok" or the PbxError's class name."""
 
-    def run():
-        try:
-            barrier.wait()
-            action()
-            result = "ok"
-        except PbxError as exc:
-            result = type(exc).__name__
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+    def describe(exc: Exception) -> str:
+        if not isinstance(exc, PbxError):
+            raise exc
+        return type(exc).__name__
 
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
+    return run_concurrently(n, action, describe)
 
 
 def needs_row_locks():

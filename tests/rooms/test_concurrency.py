@@ -3,38 +3,23 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from hotelpbx.core.models import AuditEntry
 from rooms import services
 from rooms.errors import RoomRuleError
 from rooms.models import Stay, StayStatus
+from tests.concurrency import race
 from tests.factories import RoomFactory, StayFactory, in_house_stay
 
 
 def _race(n, action):
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def describe(exc: Exception) -> str:
+        if not isinstance(exc, RoomRuleError):
+            raise exc
+        return f"refused: {exc.message}"
 
-    def run():
-        try:
-            barrier.wait()
-            action()
-            result = "ok"
-        except RoomRuleError as exc:
-            result = f"refused: {exc.message}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
+    return race(n, action, describe)
 
 
 @pytest.mark.django_db(transaction=True)
