@@ -52,14 +52,23 @@ def pbx(request, settings, db):
     reset_clients()
 
 
-@pytest.fixture
-def pbx_v2(settings, db):
+def _one_version(settings, version: str):
     emu = start_emulator()
-    point_settings_at(settings, emu, "v2.0.0")
-    emu.version = "v2.0.0"
+    point_settings_at(settings, emu, version)
+    emu.version = version
     yield emu
     emu.stop()
     reset_clients()
+
+
+@pytest.fixture
+def pbx_v2(settings, db):
+    yield from _one_version(settings, "v2.0.0")
+
+
+@pytest.fixture
+def pbx_v1(settings, db):
+    yield from _one_version(settings, "v1.1.0")
 
 
 @pytest.fixture
