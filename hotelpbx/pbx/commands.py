@@ -52,17 +52,18 @@ def enqueue(extension: str, op: str, payload: dict | None = None, *, reason: str
         command = PbxCommand.objects.create(
             extension=extension, seq=seq_row.last_seq, op=op, payload=payload or {}, reason=reason[:120]
         )
-        transaction.on_commit(lambda: _schedule_drain(extension))
+        transaction.on_commit(lambda: _schedule_drain(command.pk))
     return command
 
 
-def _schedule_drain(extension: str) -> None:
+def _schedule_drain(command_id: int) -> None:
+    """Celery carries the row id only; the row says everything else."""
     from .tasks import drain_extension
 
     try:
-        drain_extension.delay(extension)
+        drain_extension.delay(command_id)
     except Exception:  # the broker is down: the sweeper re-drives the row, nothing is lost
-        log.warning("could not enqueue drain for extension %s; the sweeper will pick it up", extension)
+        log.warning("could not enqueue command %s; the sweeper will pick it up", command_id)
 
 
 def enqueue_sync(desired: DesiredExtension, *, reason: str, checkout_first: bool = False) -> None:
@@ -227,20 +228,22 @@ def _fail(command, *, errno, error, count_attempt: bool = True) -> None:
 # --- re-driving and re-sending ---------------------------------------------------------------------------
 
 
-def extensions_to_drive(limit: int = 1000) -> list[str]:
-    """Extensions whose head command is due: pending and past its backoff, or stuck in 'sending'."""
+def heads_to_drive(limit: int = 1000) -> list[int]:
+    """The first open command of every extension whose head is due: pending and past its backoff, or
+    stuck in 'sending' by a worker that died."""
     now = timezone.now()
     due = PbxCommand.objects.filter(
         Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
         | Q(status=CommandStatus.PENDING, next_attempt_at__lte=now)
         | Q(status=CommandStatus.SENDING, claimed_at__lt=now - stale_claim())
     )
-    return list(
-        due.values("extension")
-        .annotate(first=Min("seq"))
-        .order_by("first")
-        .values_list("extension", flat=True)[:limit]
-    )
+    firsts = due.values("extension").annotate(first=Min("seq")).order_by("first")[:limit]
+    wanted = Q()
+    for row in firsts:
+        wanted |= Q(extension=row["extension"], seq=row["first"])
+    if not wanted:
+        return []
+    return list(PbxCommand.objects.filter(wanted).values_list("pk", flat=True))
 
 
 def resend_failed(command: PbxCommand, *, desired: DesiredExtension | None, by=None) -> None:

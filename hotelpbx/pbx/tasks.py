@@ -13,25 +13,28 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(name="hotelpbx.pbx.tasks.drain_extension", acks_late=True, ignore_result=True)
-def drain_extension(extension: str) -> str:
+def drain_extension(command_id: int) -> str:
+    """Apply the open commands of the extension this command belongs to, in their order."""
     from .commands import drain_extension as drain
     from .commands import link_enabled
+    from .models import PbxCommand
 
     if not link_enabled():
         return "disabled"
-    return drain(extension)
+    extension = PbxCommand.objects.filter(pk=command_id).values_list("extension", flat=True).first()
+    return drain(extension) if extension else "gone"
 
 
 @shared_task(name="hotelpbx.pbx.tasks.sweep_commands", ignore_result=True)
 def sweep_commands() -> int:
-    from .commands import extensions_to_drive, link_enabled
+    from .commands import heads_to_drive, link_enabled
 
     if not link_enabled():
         return 0
-    extensions = extensions_to_drive()
-    for extension in extensions:
-        drain_extension.delay(extension)
-    return len(extensions)
+    heads = heads_to_drive()
+    for command_id in heads:
+        drain_extension.delay(command_id)
+    return len(heads)
 
 
 @shared_task(name="hotelpbx.pbx.tasks.heartbeat", ignore_result=True)

@@ -213,3 +213,20 @@ def test_nothing_is_queued_when_no_pbx_is_configured(settings, hotel_rooms):
     check_in(hotel_rooms[0])
     assert not PbxCommand.objects.exists()
     assert Room.objects.get(pk=hotel_rooms[0].pk).service_state == ServiceState.IN_SERVICE
+
+
+def test_the_queue_carries_command_ids_only_and_the_sweeper_finds_every_extension_head(
+    pbx, hotel_rooms, django_capture_on_commit_callbacks
+):
+    from hotelpbx.pbx.commands import heads_to_drive
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        check_in(hotel_rooms[0])
+        check_in(hotel_rooms[1], last="Curie")
+    assert callbacks  # each new command schedules a drain by its row id after commit
+    heads = heads_to_drive()
+    firsts = [
+        PbxCommand.objects.filter(extension=room.extension).order_by("seq").first().pk
+        for room in hotel_rooms[:2]
+    ]
+    assert sorted(heads) == sorted(firsts)
