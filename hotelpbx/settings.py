@@ -163,6 +163,7 @@ NIGHTLY_DIRTY_HOUR = env.int("NIGHTLY_DIRTY_HOUR", default=3)
 HOUSEKEEPING_SESSION_IDLE_SECONDS = env.int("HOUSEKEEPING_SESSION_IDLE_SECONDS", default=15 * 60)
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=8 * 3600)
 BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=10)
+HOUSEKEEPING_REFRESH_SECONDS = env.int("HOUSEKEEPING_REFRESH_SECONDS", default=30)
 
 # --- Time ------------------------------------------------------------------------------------------
 TIME_ZONE = "UTC"  # stored times are UTC; the hotel's zone is HOTEL_TIME_ZONE
