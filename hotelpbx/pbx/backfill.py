@@ -54,8 +54,16 @@ def _pbx_local(moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(settings.PBX_TIME_ZONE)).replace(tzinfo=None)
 
 
-def backfill_gap(*, trigger: str, hours: float | None = None, client=None) -> LinkJob | None:
-    """Fetch the CDRs of the gap (since the last CDR or the outage start, or the last `hours`)."""
+# A call's record carries its start time; one that began before a gap and ended in it is only found
+# by reaching back further than the gap itself. Duplicates cost nothing (dedupe key).
+LOOKBACK = timedelta(hours=2)
+
+
+def backfill_gap(
+    *, trigger: str, hours: float | None = None, since: datetime | None = None, client=None
+) -> LinkJob | None:
+    """Fetch the CDRs of a gap: from `since` (an outage's start), or the last `hours`, or else from the
+    last CDR received or the link's outage start."""
     from .client import get_client
     from .ingest import ReportRejected, store_report
 
@@ -63,12 +71,13 @@ def backfill_gap(*, trigger: str, hours: float | None = None, client=None) -> Li
         return None
     link = PbxLink.get()
     now = timezone.now()
-    if hours is not None:
+    if since is not None:
+        start = since - LOOKBACK
+    elif hours is not None:
         start = now - timedelta(hours=hours)
     else:
         candidates = [t for t in (link.last_cdr_at, link.down_since) if t is not None]
-        start = min(candidates) if candidates else now - timedelta(hours=24)
-    start -= timedelta(minutes=5)  # clocks differ a little; duplicates are ignored anyway
+        start = (min(candidates) - LOOKBACK) if candidates else now - timedelta(hours=24)
     job = LinkJob.objects.create(
         kind=LinkJob.Kind.BACKFILL, trigger=trigger, window_start=start, window_end=now
     )

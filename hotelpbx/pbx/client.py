@@ -223,11 +223,11 @@ class PbxClient:
                 raise
             except PbxError:
                 # The PBX answered (with an errno): the link itself is up.
-                if self.session.mark_reachable(ok=False):
-                    _announce_recovery()
+                if outage_started := self.session.mark_reachable(ok=False):
+                    _announce_recovery(outage_started)
                 raise
-            if self.session.mark_reachable(ok=True):
-                _announce_recovery()
+            if outage_started := self.session.mark_reachable(ok=True):
+                _announce_recovery(outage_started)
             return result
 
     def call(
@@ -467,18 +467,22 @@ def _announce_login(result: LoginResult) -> None:
     try:
         from .link import on_login
 
-        on_login(first_connect=result.first_connect, after_outage=result.after_outage)
+        on_login(
+            first_connect=result.first_connect,
+            after_outage=result.after_outage,
+            outage_started=result.outage_started,
+        )
     except Exception:
         log.exception("after-login hook failed")
 
 
-def _announce_recovery() -> None:
+def _announce_recovery(outage_started) -> None:
     """The PBX answers again with the token we had: same follow-up as a login after an outage.
 
     Only the process whose update cleared `down_since` gets here, so this runs once per outage.
     """
     log.info("PBX reachable again")
-    _announce_login(LoginResult("", first_connect=False, after_outage=True))
+    _announce_login(LoginResult("", first_connect=False, after_outage=True, outage_started=outage_started))
 
 
 _local = threading.local()

@@ -14,10 +14,13 @@ from .models import PbxLink
 log = logging.getLogger(__name__)
 
 
-def on_login(*, first_connect: bool, after_outage: bool) -> None:
-    """Called by the session after every successful login: a first connect or a return from an outage
-    means the PBX may differ from the hotel, so reconcile; an outage may also have lost CDRs."""
+def on_login(*, first_connect: bool, after_outage: bool, outage_started=None) -> None:
+    """Called by the session after every successful login (and when the PBX answers again after an
+    outage): a first connect or a return from an outage means the PBX may differ from the hotel, so
+    reconcile; an outage may also have lost call records, so fetch them from when it began."""
     from .tasks import backfill_cdrs, reconcile, sweep_commands
+
+    since = outage_started.isoformat() if outage_started else None
 
     def schedule():
         try:
@@ -25,7 +28,7 @@ def on_login(*, first_connect: bool, after_outage: bool) -> None:
             if first_connect or after_outage:
                 reconcile.delay("first connect" if first_connect else "re-login after outage")
             if after_outage:
-                backfill_cdrs.delay("after outage")
+                backfill_cdrs.delay("after outage", since=since)
         except Exception:
             log.warning("could not schedule the after-login work; beat will run it on its own schedule")
 
@@ -43,7 +46,7 @@ def keep_alive() -> str:
     now = timezone.now()
     try:
         if not link.token:
-            client.login()
+            client.login(force=False)  # a worker may have logged in a moment ago
             return "logged in"
         due = link.last_heartbeat_at is None or (now - link.last_heartbeat_at).total_seconds() >= (
             settings.PBX_HEARTBEAT_SECONDS

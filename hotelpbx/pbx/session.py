@@ -3,8 +3,9 @@
 Why the database: web, worker and beat processes all talk to the same PBX. One token for all of them
 (each login would otherwise replace the report target), one count of failed logins (the PBX locks our IP
 after 5), and one queue of configuration calls (the PBX answers 10025 when changes come too fast).
-Decisions are taken under a row lock on PbxLink (select_for_update; on SQLite the IMMEDIATE transaction
-mode serialises writers), so two workers never log in at once.
+Logins take turns under a row lock on LinkLock("login") on PostgreSQL, so two workers never log in at
+once, while reports keep updating PbxLink. On SQLite (the demo) no transaction is held across the HTTP
+call, since it would lock the whole database; two processes may then both log in, which is harmless.
 
 Call this from outside any transaction: a login's attempt record must survive the caller's rollback.
 """
@@ -13,17 +14,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
 from .config import PbxConfig
 from .errors import CREDENTIAL_ERRNOS, LoginGuardTripped, PbxError, PbxUnreachable
-from .models import LoginAttempt, PbxLink
+from .models import LinkLock, LoginAttempt, PbxLink
 
 log = logging.getLogger("hotelpbx.pbx.session")
 
@@ -43,10 +45,23 @@ class LoginResult:
     first_connect: bool  # the app never had a session with this PBX before
     after_outage: bool  # the PBX was unreachable, or forgot our token: reports may have been lost
     reused: bool = False  # another process logged in while we waited for the lock; nothing was sent
+    outage_started: datetime | None = None  # when the PBX became unreachable, if it was
 
     @property
     def needs_reconciliation(self) -> bool:
         return not self.reused and (self.first_connect or self.after_outage)
+
+
+@contextmanager
+def turn(name: str):
+    """Hold a named lock for the block (PostgreSQL); on SQLite just run the block."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        LinkLock.objects.get_or_create(name=name)
+        LinkLock.objects.select_for_update().get(name=name)
+        yield
 
 
 def _locked_link() -> PbxLink:
@@ -81,8 +96,8 @@ class SharedSession:
         """
         outcome: LoginResult | PbxError
         tripped_now = ""
-        with transaction.atomic():
-            link = _locked_link()
+        with turn("login"):
+            link = PbxLink.get()
             if link.token and not force:
                 return LoginResult(link.token, first_connect=False, after_outage=False, reused=True)
             now = timezone.now()
@@ -131,11 +146,26 @@ class SharedSession:
             token,
             first_connect=not link.connected_once,
             after_outage=link.down_since is not None or after_token_loss,
+            outage_started=link.down_since,
         )
         link.token, link.token_obtained_at, link.token_used_at, link.last_ok_at = token, now, now, now
         link.api_version, link.connected_once, link.down_since = self.config.api_version, True, None
         link.guard_tripped_at, link.guard_reason = None, ""
-        link.save()
+        # only these fields: reports update the link's other timestamps meanwhile
+        link.save(
+            update_fields=[
+                "token",
+                "token_obtained_at",
+                "token_used_at",
+                "last_ok_at",
+                "api_version",
+                "connected_once",
+                "down_since",
+                "guard_tripped_at",
+                "guard_reason",
+                "updated_at",
+            ]
+        )
         return result, ""
 
     # --- login guard ------
@@ -181,12 +211,16 @@ class SharedSession:
         return (slot - now).total_seconds()
 
     # --- health ------
-    def mark_reachable(self, *, ok: bool) -> bool:
-        """The PBX answered (`ok`: with Success). True only for the one caller that ended an outage."""
+    def mark_reachable(self, *, ok: bool) -> datetime | None:
+        """The PBX answered (`ok`: with Success). Returns when the outage began, only to the one caller
+        whose update ended it (so the follow-up work runs once per outage); else None."""
         now = timezone.now()
         if ok:
             _link_queryset().update(token_used_at=now, last_ok_at=now)
-        return bool(_link_queryset().filter(down_since__isnull=False).update(down_since=None))
+        since = _link_queryset().values_list("down_since", flat=True).first()
+        if since is None:
+            return None
+        return since if _link_queryset().filter(down_since=since).update(down_since=None) else None
 
     def mark_unreachable(self, error: PbxError) -> None:
         now = timezone.now()

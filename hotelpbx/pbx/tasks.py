@@ -60,10 +60,14 @@ def reconcile_extension(number: str, trigger: str = "ConfigChange") -> int:
 
 
 @shared_task(name="hotelpbx.pbx.tasks.backfill_cdrs", acks_late=True, ignore_result=True)
-def backfill_cdrs(trigger: str = "manual", hours: float | None = None) -> int | None:
+def backfill_cdrs(
+    trigger: str = "manual", hours: float | None = None, since: str | None = None
+) -> int | None:
+    from datetime import datetime
+
     from .backfill import backfill_gap
 
-    job = backfill_gap(trigger=trigger, hours=hours)
+    job = backfill_gap(trigger=trigger, hours=hours, since=datetime.fromisoformat(since) if since else None)
     return job.pk if job else None
 
 
