@@ -285,7 +285,9 @@ PBX_VACANT_NAME_SHOWS_STATUS = env.bool("PBX_VACANT_NAME_SHOWS_STATUS", default=
 # Alert when no NewCdr arrived for this long while rooms are occupied.
 PBX_CDR_SILENCE_HOURS = env.float("PBX_CDR_SILENCE_HOURS", default=4.0)
 PBX_COMMAND_MAX_ATTEMPTS = env.int("PBX_COMMAND_MAX_ATTEMPTS", default=6)
-PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=120)
+# A command 'sending' for longer belongs to a worker that died (the longest command: a few calls of
+# PBX_TIMEOUT each, plus pacing).
+PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE.update(
     {
         "pbx-heartbeat": {"task": "hotelpbx.pbx.tasks.heartbeat", "schedule": 60.0},

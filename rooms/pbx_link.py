@@ -46,10 +46,13 @@ def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
     if change == PhoneChange.CHECK_OUT:
         # hotel/checkout clears voicemail, bars outbound calls, deletes alarms and resets the name.
         commands.enqueue(state.extension, "hotel.checkout", reason=f"check-out of room {room.number}")
-        if vacant_name is not None:
-            _update(state.extension, "vacant room name", username=vacant_name)
+        # hotel/checkout leaves DND as it was; the next guest must be reachable
+        names = {"username": vacant_name} if vacant_name is not None else {}
+        _update(state.extension, "check-out: DND off", dnd="off", **names)
     elif change == PhoneChange.CHECK_IN:
-        commands.enqueue_sync(desired, reason=f"check-in to room {room.number}")
+        # A clean slate first: if the last guest's check-out never reached the PBX, the new guest must
+        # not inherit their voicemail, alarms or routes.
+        commands.enqueue_sync(desired, reason=f"check-in to room {room.number}", checkout_first=True)
     elif change == PhoneChange.DND:
         dnd = "on" if state.dnd else "off"
         _update(state.extension, f"DND {dnd}", dnd=dnd)

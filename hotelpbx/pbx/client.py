@@ -69,7 +69,14 @@ def _join(numbers: str | Iterable[str]) -> str:
 
 
 def _split(value: Any) -> list[str]:
+    """A comma-separated list as the docs show it; a JSON list is taken too (the shape is undocumented)."""
+    if isinstance(value, (list, tuple)):
+        return [str(part).strip() for part in value if str(part).strip()]
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def route_members(route: dict[str, Any]) -> set[str]:
+    return set(_split(route.get("extensions")))
 
 
 def _with_number(item: dict[str, Any]) -> dict[str, Any]:
@@ -301,7 +308,12 @@ class PbxClient:
 
     def outroute_query(self) -> list[dict[str, Any]]:
         self._require_v2("outroute/query")
-        return list(self.call("outroute/query", {}).get("outroutes") or [])
+        answer = self.call("outroute/query", {})
+        # the key is undocumented ("outroutes" in the emulator): take the first list of routes found
+        routes = answer.get("outroutes")
+        if routes is None:
+            routes = next((v for v in answer.values() if isinstance(v, list)), [])
+        return [r for r in routes if isinstance(r, dict)]
 
     def outroute_set_members(
         self, route_name: str, add: Iterable[str] = (), remove: Iterable[str] = ()

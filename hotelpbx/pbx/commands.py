@@ -104,35 +104,56 @@ def apply_command(command: PbxCommand, client, *, reclaimed: bool = False) -> No
     elif command.op == "hotel.checkout":
         client.hotel_checkout([number])
     elif command.op == "outroute.members":
-        wanted = set(payload.get("routes", []))
-        for route in client.outroute_query():
-            name = route.get("name", "")
-            if name not in payload.get("managed", []):
+        _apply_route_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
+    else:
+        raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
+
+
+def _apply_route_membership(number: str, wanted: set[str], managed: list[str], client) -> None:
+    """Make the extension a member of exactly `wanted` among the managed routes.
+
+    A route's member list is read, changed and written back whole, so two workers changing different
+    extensions on one route would undo each other: they take turns on one lock. A wanted route the PBX
+    does not have is a failure the desk must see, not a silent success.
+    """
+    from .client import route_members
+    from .session import turn
+
+    with turn("outroutes"):
+        routes = {r.get("name", ""): r for r in client.outroute_query()}
+        missing = sorted(wanted - routes.keys())
+        if missing:
+            raise PbxPermanentError(
+                f"the PBX has no outbound route named {', '.join(missing)} (see PBX_CLASS_ROUTES)",
+                errno="10073",
+                path="outroute/update",
+            )
+        for name in managed:
+            route = routes.get(name)
+            if route is None:
                 continue
-            members = {m for m in str(route.get("extensions", "")).split(",") if m}
+            members = route_members(route)
             if name in wanted and number not in members:
                 client.outroute_set_members(name, add=[number])
             elif name not in wanted and number in members:
                 client.outroute_set_members(name, remove=[number])
-    else:
-        raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
 
 
 def _head(extension: str) -> PbxCommand | None:
     return PbxCommand.objects.filter(extension=extension, status__in=OPEN).order_by("seq").first()
 
 
-def _claim(command: PbxCommand) -> bool:
-    """Compare-and-swap: only one worker may send an extension's head command."""
+def _claim(command: PbxCommand):
+    """Compare-and-swap: only one worker may send an extension's head command. Returns the claim's
+    timestamp (the worker's token for finishing the command), or None when another worker has it."""
     now = timezone.now()
     claimable = Q(status=CommandStatus.PENDING) | Q(
         status=CommandStatus.SENDING, claimed_at__lt=now - stale_claim()
     )
-    return bool(
-        PbxCommand.objects.filter(claimable, pk=command.pk).update(
-            status=CommandStatus.SENDING, claimed_at=now
-        )
+    claimed = PbxCommand.objects.filter(claimable, pk=command.pk).update(
+        status=CommandStatus.SENDING, claimed_at=now
     )
+    return now if claimed else None
 
 
 def _describe(exc: PbxError) -> tuple[str, str]:
@@ -158,38 +179,41 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
         reclaimed = head.status == CommandStatus.SENDING
         if _link_resting():
             return "link_down"
-        if not _claim(head):
+        claim = _claim(head)
+        if claim is None:
             return "busy"
         try:
             apply_command(head, client, reclaimed=reclaimed)
         except (PbxUnreachable, LoginGuardTripped) as exc:
             # The link is down, not this command: wait without using up its retries.
             errno, meaning = _describe(exc)
-            _release(head, errno=errno, error=meaning, delay=LINK_DOWN_RETRY, count_attempt=False)
+            _release(head, claim, errno=errno, error=meaning, delay=LINK_DOWN_RETRY, count_attempt=False)
             return "link_down"
         except PbxAuthError as exc:
             errno, meaning = _describe(exc)
-            _release(head, errno=errno, error=meaning, delay=LINK_DOWN_RETRY, count_attempt=False)
+            _release(head, claim, errno=errno, error=meaning, delay=LINK_DOWN_RETRY, count_attempt=False)
             return "auth"
         except PbxPermanentError as exc:
             errno, meaning = _describe(exc)
-            _fail(head, errno=errno, error=meaning)
+            _fail(head, claim, errno=errno, error=meaning)
             continue  # a failed command no longer blocks its extension; staff can re-send
         except PbxError as exc:  # temporary: retry with backoff; the head blocks this extension only
             errno, meaning = _describe(exc)
             if head.attempts + 1 >= settings.PBX_COMMAND_MAX_ATTEMPTS:
-                _fail(head, errno=errno, error=meaning, count_attempt=True)
+                _fail(head, claim, errno=errno, error=meaning, count_attempt=True)
                 continue
             delay = timedelta(seconds=min(300, 5 * 2**head.attempts))
-            _release(head, errno=errno, error=meaning, delay=delay, count_attempt=True)
+            _release(head, claim, errno=errno, error=meaning, delay=delay, count_attempt=True)
             return "retry_later"
-        PbxCommand.objects.filter(pk=head.pk).update(
+        finished = _mine(head, claim).update(
             status=CommandStatus.DONE,
             applied_at=timezone.now(),
             claimed_at=None,
             last_errno="",
             last_error="",
         )
+        if not finished:
+            return "claim_lost"  # too slow: another worker re-claimed it and carries on in order
     return "more"
 
 
@@ -203,8 +227,13 @@ def _link_resting() -> bool:
     return timezone.now() - link["last_error_at"] < LINK_DOWN_RETRY
 
 
-def _release(command, *, errno, error, delay, count_attempt: bool) -> None:
-    PbxCommand.objects.filter(pk=command.pk).update(
+def _mine(command, claim):
+    """The command, if this worker's claim still holds (a stale claim may have been taken over)."""
+    return PbxCommand.objects.filter(pk=command.pk, status=CommandStatus.SENDING, claimed_at=claim)
+
+
+def _release(command, claim, *, errno, error, delay, count_attempt: bool) -> None:
+    _mine(command, claim).update(
         status=CommandStatus.PENDING,
         claimed_at=None,
         next_attempt_at=timezone.now() + delay,
@@ -214,9 +243,9 @@ def _release(command, *, errno, error, delay, count_attempt: bool) -> None:
     )
 
 
-def _fail(command, *, errno, error, count_attempt: bool = True) -> None:
+def _fail(command, claim, *, errno, error, count_attempt: bool = True) -> None:
     log.warning("PBX command %s for extension %s failed: %s %s", command.op, command.extension, errno, error)
-    PbxCommand.objects.filter(pk=command.pk).update(
+    _mine(command, claim).update(
         status=CommandStatus.FAILED,
         claimed_at=None,
         attempts=F("attempts") + (1 if count_attempt else 0),

@@ -42,17 +42,6 @@ class PbxLink(models.Model):
         return link
 
 
-class LinkLock(models.Model):
-    """Named rows that processes lock to take turns (PostgreSQL row locks): the login, and the outbound
-    routes' read-modify-write. Kept apart from PbxLink so that reports can update the link's timestamps
-    while a slow login is in flight."""
-
-    name = models.CharField(max_length=32, primary_key=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class LoginAttempt(models.Model):
     """Every login the app tries; the guard counts recent failures across all processes."""
 

@@ -23,9 +23,13 @@ def differences(
     """Human-readable drift between the desired state and the PBX's extension/query answer."""
     found = []
     for field, want in desired.update_fields().items():
-        have = str(actual.get(field, "")).strip()
+        if field not in actual:
+            continue  # the PBX did not say (v2's field list is only partly documented): no drift
+        have = str(actual[field]).strip()
         if field in ("dnd", "hasvoicemail"):
             have = have.lower()
+        if field == "vmsecret" and not have.isdigit():
+            continue  # a masked PIN ("****") cannot be compared
         if have != want:
             shown = "****" if field == "vmsecret" else f"{have!r} != {want!r}"
             found.append(f"{field}: {shown}")
@@ -43,34 +47,35 @@ def _route_members(client, needed: bool) -> dict[str, set[str]] | None:
     from django.conf import settings
 
     managed = {r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes}
-    members = {}
-    for route in client.outroute_query():
-        if route.get("name") in managed:
-            members[route["name"]] = {m for m in str(route.get("extensions", "")).split(",") if m}
-    return members
+    from .client import route_members
+
+    return {r["name"]: route_members(r) for r in client.outroute_query() if r.get("name") in managed}
 
 
 def _busy_since(numbers: list[str], since) -> set[str]:
-    """Extensions with commands on their way, or applied after our snapshot of the PBX was taken:
-    comparing those would 'repair' a change the outbox is making, so they wait for the next run."""
+    """Extensions with commands on their way, or made or applied since the run read the hotel's side:
+    the hotel and the PBX may then be compared at different moments, and a 'repair' would undo a fresh
+    change. They wait for the next run."""
     from django.db.models import Q
 
     return set(
         PbxCommand.objects.filter(extension__in=numbers)
-        .filter(Q(status__in=commands.OPEN) | Q(applied_at__gte=since))
+        .filter(Q(status__in=commands.OPEN) | Q(applied_at__gte=since) | Q(created_at__gte=since))
         .values_list("extension", flat=True)
     )
 
 
-def _compare_and_repair(job: LinkJob | None, desired: list[DesiredExtension], client) -> tuple[int, int]:
+def _compare_and_repair(
+    job: LinkJob | None, desired: list[DesiredExtension], client, *, since
+) -> tuple[int, int]:
+    """`since`: when `desired` was read from the hotel's rows."""
     drift = repaired = 0
     wants_routes = any(d.routes is not None for d in desired)
     for start in range(0, len(desired), BATCH):
         batch = desired[start : start + BATCH]
-        snapshot_at = timezone.now()
         routes = _route_members(client, wants_routes)
         actual = {e.get("number"): e for e in client.extension_query([d.number for d in batch])}
-        busy = _busy_since([d.number for d in batch], snapshot_at)
+        busy = _busy_since([d.number for d in batch], since)
         for want in batch:
             if want.number in busy:
                 continue
@@ -102,15 +107,19 @@ def reconcile_all(*, trigger: str) -> LinkJob | None:
 
     if not commands.link_enabled():
         return None
-    recent = timezone.now() - timezone.timedelta(minutes=10)
-    if LinkJob.objects.filter(
-        kind=LinkJob.Kind.RECONCILE, status=JobStatus.RUNNING, started_at__gt=recent
-    ).exists():
-        return None
-    desired = all_desired()
-    job = LinkJob.objects.create(kind=LinkJob.Kind.RECONCILE, trigger=trigger, total=len(desired))
+    from .session import turn
+
+    with turn("reconcile"):  # a BootUp and the re-login after it usually ask at the same moment
+        recent = timezone.now() - timezone.timedelta(minutes=10)
+        if LinkJob.objects.filter(
+            kind=LinkJob.Kind.RECONCILE, status=JobStatus.RUNNING, started_at__gt=recent
+        ).exists():
+            return None
+        since = timezone.now()
+        desired = all_desired()
+        job = LinkJob.objects.create(kind=LinkJob.Kind.RECONCILE, trigger=trigger, total=len(desired))
     try:
-        drift, repaired = _compare_and_repair(job, desired, get_client())
+        drift, repaired = _compare_and_repair(job, desired, get_client(), since=since)
     except PbxError as exc:
         LinkJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:255]
@@ -131,8 +140,9 @@ def reconcile_numbers(numbers: list[str], *, trigger: str) -> int:
 
     if not commands.link_enabled():
         return 0
+    since = timezone.now()
     wanted = [d for d in all_desired() if d.number in set(numbers)]
     if not wanted:
         return 0
-    drift, _ = _compare_and_repair(None, wanted, get_client())
+    drift, _ = _compare_and_repair(None, wanted, get_client(), since=since)
     return drift

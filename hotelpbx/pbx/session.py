@@ -3,8 +3,8 @@
 Why the database: web, worker and beat processes all talk to the same PBX. One token for all of them
 (each login would otherwise replace the report target), one count of failed logins (the PBX locks our IP
 after 5), and one queue of configuration calls (the PBX answers 10025 when changes come too fast).
-Logins take turns under a row lock on LinkLock("login") on PostgreSQL, so two workers never log in at
-once, while reports keep updating PbxLink. On SQLite (the demo) no transaction is held across the HTTP
+Logins take turns under a PostgreSQL advisory lock, so two workers never log in at once, while
+reports keep updating PbxLink. On SQLite (the demo) no transaction is held across the HTTP
 call, since it would lock the whole database; two processes may then both log in, which is harmless.
 
 Call this from outside any transaction: a login's attempt record must survive the caller's rollback.
@@ -13,6 +13,7 @@ Call this from outside any transaction: a login's attempt record must survive th
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from .config import PbxConfig
 from .errors import CREDENTIAL_ERRNOS, LoginGuardTripped, PbxError, PbxUnreachable
-from .models import LinkLock, LoginAttempt, PbxLink
+from .models import LoginAttempt, PbxLink
 
 log = logging.getLogger("hotelpbx.pbx.session")
 
@@ -54,14 +55,20 @@ class LoginResult:
 
 @contextmanager
 def turn(name: str):
-    """Hold a named lock for the block (PostgreSQL); on SQLite just run the block."""
+    """Take turns with every other process for the block: a PostgreSQL advisory lock, held by this
+    connection outside any transaction, so the block's own writes commit as they go and never keep
+    the link's row locked. On SQLite (the single-machine demo) the block just runs."""
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic():
-        LinkLock.objects.get_or_create(name=name)
-        LinkLock.objects.select_for_update().get(name=name)
+    key = zlib.crc32(f"hotelpbx.pbx.{name}".encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
         yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def _locked_link() -> PbxLink:

@@ -61,11 +61,13 @@ def test_check_out_sends_hotel_checkout_which_resets_the_extension(pbx_v2, hotel
     room = hotel_rooms[0]
     stay = check_in(room)
     drain_all()
+    pbx_v2.state.extensions[room.extension]["dnd"] = "on"  # the guest switched DND on at the phone
     services.stay_check_out(stay=stay)
     drain_all()
-    assert applied_paths(pbx_v2, room.extension)[-1] == "hotel/checkout"
+    assert applied_paths(pbx_v2, room.extension)[-2:] == ["hotel/checkout", "extension/update"]
     ext = pbx_v2.state.extensions[room.extension]
     assert ext["username"] == room.extension  # the PBX's default name
+    assert ext["dnd"] == "off"  # hotel/checkout leaves DND alone; the next guest must be reachable
     assert not any(room.extension in m for m in route_members(pbx_v2).values())
 
 
@@ -75,7 +77,7 @@ def test_room_move_checks_out_the_old_extension_and_checks_in_the_new(pbx_v2, ho
     drain_all()
     services.stay_move(stay=stay, to_room=new, reason="noise")
     drain_all()
-    assert applied_paths(pbx_v2, old.extension)[-1] == "hotel/checkout"
+    assert "hotel/checkout" in applied_paths(pbx_v2, old.extension)
     assert pbx_v2.state.extensions[new.extension]["username"] == "Hopper Grace"
     assert pbx_v2.state.extensions[old.extension]["username"] == old.extension
     assert pbx_v2.state.extensions[new.extension]["vmsecret"] == Stay.objects.get(pk=stay.pk).voicemail_pin
@@ -125,8 +127,8 @@ def test_commands_of_one_extension_are_applied_in_the_order_they_were_made(pbx, 
     dnd_values = [
         op["body"]["dnd"] for op in sent if op["path"] == "extension/update" and "dnd" in op["body"]
     ]
-    assert dnd_values == ["off", "on", "off"]
-    assert sent[-1]["path"] == "hotel/checkout"
+    assert dnd_values == ["off", "on", "off", "off"]  # check-in, DND on, DND off, check-out
+    assert [op["path"] for op in sent][-2:] == ["hotel/checkout", "extension/update"]
     assert set(PbxCommand.objects.filter(extension=room.extension).values_list("status", flat=True)) == {
         CommandStatus.DONE
     }
@@ -230,3 +232,12 @@ def test_the_queue_carries_command_ids_only_and_the_sweeper_finds_every_extensio
         for room in hotel_rooms[:2]
     ]
     assert sorted(heads) == sorted(firsts)
+
+
+def test_check_in_starts_from_a_clean_extension_even_if_the_last_check_out_never_arrived(pbx, hotel_rooms):
+    room = hotel_rooms[0]
+    pbx.leave_voicemail(room.extension, caller="0612345678")  # for the previous guest
+    check_in(room)
+    drain_all()
+    assert applied_paths(pbx, room.extension)[0] == "hotel/checkout"
+    assert pbx.state.voicemail[room.extension] == []

@@ -205,3 +205,22 @@ def test_the_board_shows_a_busy_room_phone(pbx, hotel_rooms, desk_client):
     assert f'data-room="{room.number}"' in board
     tile = board[board.index(f'data-room="{room.number}"') :][:1500]
     assert 'data-phone="Busy"' in tile and "Room phone: busy" in tile
+
+
+def test_fields_the_pbx_does_not_report_or_masks_are_not_drift(pbx, hotel_rooms):
+    room = hotel_rooms[0]
+    check_in(room)
+    drain_all()
+    ext = pbx.state.extensions[room.extension]
+    del ext["hasvoicemail"]  # a PBX whose extension/query leaves the field out
+    ext["vmsecret"] = "****"  # ... or masks the PIN
+    assert reconcile_all(trigger="test").drift == 0
+
+
+def test_a_class_route_missing_on_the_pbx_fails_the_command_with_its_reason(settings, pbx_v2, hotel_rooms):
+    settings.PBX_CLASS_ROUTES = {"international": ["Local", "Satellite"]}
+    room = hotel_rooms[0]
+    services.stay_check_in(stay=StayFactory(room=room, phone_class="international"))
+    drain_all()
+    failed = PbxCommand.objects.get(extension=room.extension, op="outroute.members")
+    assert failed.status == "failed" and "no outbound route named Satellite" in failed.last_error
