@@ -17,7 +17,8 @@ from hotelpbx.core.timeutil import hotel_now
 
 from . import selectors, services
 from .errors import RoomRuleError
-from .models import Room, ServiceState, StatusSource
+from .models import Room, StatusSource
+from .rules import housekeeping_refusal
 from .selectors import BoardFilters
 from .services import RoomStatusTarget
 
@@ -41,8 +42,6 @@ OUT_OF_ORDER_REASONS = [
 ]
 
 # What a tablet may ask for: housekeeping states, out of order (with a reason) and back in service.
-# "Out of service" (planned, e.g. renovation) stays a desk decision, both ways.
-OUT_OF_SERVICE = ServiceState.OUT_OF_SERVICE
 TABLET_TARGETS = [
     *STATUS_BUTTONS,
     (RoomStatusTarget.OUT_OF_ORDER, "Out of order"),
@@ -128,8 +127,8 @@ def set_status(request: HttpRequest, number: str) -> HttpResponse:
     flash = error = ""
     if not form.is_valid():
         error = " ".join(e for errors in form.errors.values() for e in errors)
-    elif form.cleaned_data["status"] == RoomStatusTarget.IN_SERVICE and room.service_state == OUT_OF_SERVICE:
-        error = "The front desk took this room out of service; only the desk can put it back."
+    elif refusal := housekeeping_refusal(room, form.cleaned_data["status"]):
+        error = refusal
     else:
         status = form.cleaned_data["status"]
         try:

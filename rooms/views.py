@@ -34,6 +34,7 @@ from .forms import (
     WalkInForm,
 )
 from .models import Guest, HousekeepingStatus, Room, StatusSource, Stay, StayStatus
+from .rules import housekeeping_refusal
 from .services import (
     HOUSEKEEPING_TRANSITIONS,
     RoomStatusTarget,
@@ -209,7 +210,10 @@ def room_status(request, number: str):
         error = " ".join(e for errors in form.errors.values() for e in errors)
         return _after_room_change(request, room, form=form, error=error)
     status = form.cleaned_data["status"]
-    source = StatusSource.TABLET if is_housekeeping_only(request.user) else StatusSource.DESK
+    housekeeping = is_housekeeping_only(request.user)
+    if housekeeping and (refusal := housekeeping_refusal(room, status)):
+        return _after_room_change(request, room, form=form, error=refusal)
+    source = StatusSource.TABLET if housekeeping else StatusSource.DESK
     try:
         room = room_set_status(
             room=room,

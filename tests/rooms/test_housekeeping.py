@@ -294,3 +294,20 @@ def test_out_of_service_is_the_desks_decision(housekeeping_client):
 
     assert "only the desk can put it back" in text(response.content.decode())
     assert Room.objects.get(number="101").service_state == ServiceState.OUT_OF_SERVICE
+
+
+@pytest.mark.parametrize(
+    ("service_state", "status"),
+    [("none", "out_of_service"), ("out_of_service", "in_service")],
+)
+def test_housekeeping_cannot_change_out_of_service_from_the_desk_page_either(
+    housekeeping_client, service_state, status
+):
+    from rooms.models import Room
+
+    room = RoomFactory(service_state=service_state, service_reason="Renovation" if service_state != "none" else "")
+    response = housekeeping_client.post(
+        f"/rooms/{room.number}/status/", {"status": status, "reason": "test"}, HTTP_HX_REQUEST="true"
+    )
+    assert "only the" in response.content.decode().lower() or "front desk" in response.content.decode()
+    assert Room.objects.get(pk=room.pk).service_state == service_state
