@@ -8,6 +8,9 @@ from rooms.models import Room, Stay
 
 from .models import CallRecord
 
+# A PBX's number can be anything; the column holds a week of seconds many times over.
+MAX_SECONDS = 2**31 - 1
+
 
 def pbx_time_to_utc(text: str) -> datetime | None:
     """`timestart` is PBX local time without a zone; an impossible (DST gap) time shifts forward,
@@ -38,16 +41,16 @@ def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
     room = Room.objects.filter(extension=room_ext).first() if room_ext else None
     stay = stay_in_room_at(room, started) if room else None
     return CallRecord.objects.get_or_create(
-        pbx_serial=serial,
-        callid=cdr.callid,
+        pbx_serial=serial[:32],
+        callid=cdr.callid[:64],
         defaults={
             "started_at": started,
             "call_type": (cdr.type or "")[:16],
             "status": (cdr.status or "")[:16],
             "caller": (cdr.callfrom or "")[:64],
             "callee": (cdr.callto or "")[:64],
-            "call_seconds": cdr.call_seconds,
-            "talk_seconds": cdr.talk_seconds,
+            "call_seconds": min(cdr.call_seconds, MAX_SECONDS),
+            "talk_seconds": min(cdr.talk_seconds, MAX_SECONDS),
             "trunk": (cdr.dst_trunk or cdr.src_trunk or "")[:64],
             "room": room,
             "stay": stay,

@@ -21,6 +21,17 @@ class RoomAdmin(admin.ModelAdmin):
     )
     list_filter = ("floor", "room_type", "housekeeping_status", "service_state")
     search_fields = ("number", "extension")
+    # status, DND and service state change through the hotel's rules (history, audit, the room phone):
+    # on the room page or the tablet, not here
+    readonly_fields = (
+        "housekeeping_status",
+        "service_state",
+        "service_reason",
+        "service_until",
+        "dnd",
+        "phone_status",
+        "phone_status_at",
+    )
 
 
 @admin.register(Guest)
@@ -34,6 +45,16 @@ class StayAdmin(admin.ModelAdmin):
     list_display = ("guest", "room", "arrival", "departure", "status", "phone_class")
     list_filter = ("status", "phone_class")
     raw_id_fields = ("guest", "sharers", "room")
+    # check-in, check-out and moves go through the desk's pages, which drive the room phone
+    readonly_fields = (
+        "status",
+        "voicemail_pin",
+        "checked_in_at",
+        "checked_in_by",
+        "checked_out_at",
+        "checked_out_by",
+        "early_departure",
+    )
 
 
 @admin.register(RoomStatusChange)

@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from hotelpbx.pbx.events import handler
@@ -48,4 +49,8 @@ def phone_state_on_board(report, event) -> None:
     number = str(report.fields.get("extension") or "")
     status = str(report.fields.get("status") or "")[:16]
     if number and status:
-        Room.objects.filter(extension=number).update(phone_status=status, phone_status_at=timezone.now())
+        # reports may be processed out of order (retries, two workers): only a newer one wins
+        at = event.received_at or timezone.now()
+        Room.objects.filter(extension=number).filter(
+            Q(phone_status_at__isnull=True) | Q(phone_status_at__lte=at)
+        ).update(phone_status=status, phone_status_at=at)

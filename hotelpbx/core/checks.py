@@ -33,6 +33,15 @@ def pbx_events_host_allowed(app_configs, **kwargs):
     view runs, so every report would be lost (and the PBX would resend forever)."""
     url = getattr(settings, "PBX_EVENTS_URL", "")
     if not url:
+        if getattr(settings, "PBX_URL", ""):
+            return [
+                Warning(
+                    "PBX_URL is set but PBX_EVENTS_URL is not: the PBX would post its reports to the root "
+                    "of this server, where nothing takes them, and resend them forever.",
+                    hint="Set PBX_EVENTS_URL to host:port/pbx/events/<PBX_EVENTS_TOKEN>/.",
+                    id="hotel.W002",
+                )
+            ]
         return []
     host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
     from django.http.request import validate_host

@@ -177,7 +177,7 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
         if head.status == CommandStatus.SENDING and head.claimed_at and head.claimed_at > now - stale_claim():
             return "busy"
         reclaimed = head.status == CommandStatus.SENDING
-        if _link_resting():
+        if link_resting():
             return "link_down"
         claim = _claim(head)
         if claim is None:
@@ -217,7 +217,7 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
     return "more"
 
 
-def _link_resting() -> bool:
+def link_resting() -> bool:
     """While the PBX is unreachable, one probe every LINK_DOWN_RETRY is enough: don't hammer it."""
     from .models import PbxLink
 

@@ -1,5 +1,7 @@
 """Staff pages for the PBX link: health, failed commands with re-send, reconciliation, back-fill."""
 
+import math
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -53,10 +55,13 @@ def backfill_now(request):
     from .tasks import backfill_cdrs
 
     try:
-        hours = min(max(float(request.POST.get("hours") or 24), 0.1), 24 * 31)
+        hours = float(request.POST.get("hours") or 24)
     except ValueError:
+        hours = math.nan
+    if not math.isfinite(hours):
         messages.error(request, "Hours must be a number, e.g. 24.")
         return redirect("pbx:status")
+    hours = min(max(hours, 0.1), 24 * 31)
     backfill_cdrs.delay("on demand", hours)
     messages.info(request, f"Fetching the PBX's call records of the last {hours:g} hours.")
     return redirect("pbx:status")

@@ -27,11 +27,13 @@ def drain_extension(command_id: int) -> str:
 
 @shared_task(name="hotelpbx.pbx.tasks.sweep_commands", ignore_result=True)
 def sweep_commands() -> int:
-    from .commands import heads_to_drive, link_enabled
+    from .commands import heads_to_drive, link_enabled, link_resting
 
     if not link_enabled():
         return 0
     heads = heads_to_drive()
+    if heads and link_resting():
+        heads = heads[:1]  # while the PBX is unreachable one probe is enough; the rest wait their turn
     for command_id in heads:
         drain_extension.delay(command_id)
     return len(heads)

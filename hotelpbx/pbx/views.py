@@ -72,7 +72,10 @@ def report_webhook(request, token: str):
     if not _token_ok(token):
         raise Http404
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        response = HttpResponseNotAllowed(["POST"])
+        log.warning("PBX report refused (405) %s: method %s", LOG_PATH, request.method[:10])
+        response._has_been_logged = True  # django.request would log the path, and with it the token
+        return response
     source_ip = request.META.get("REMOTE_ADDR", "")
     if not _source_allowed(source_ip):  # not stored: anyone could fill the table from outside
         return _error(403, "source_not_allowed", "This address may not post PBX reports.")

@@ -112,3 +112,10 @@ def test_a_report_host_missing_from_allowed_hosts_is_flagged(settings):
     assert warnings and "10.0.0.5" in warnings[0].msg
     settings.PBX_EVENTS_URL = "127.0.0.1:8000/pbx/events/t/"
     assert pbx_events_host_allowed(None) == []
+
+
+def test_a_pbx_without_a_report_url_is_flagged(settings):
+    from hotelpbx.core.checks import pbx_events_host_allowed
+
+    settings.PBX_URL, settings.PBX_EVENTS_URL = "https://192.0.2.10:8088", ""
+    assert [w.id for w in pbx_events_host_allowed(None)] == ["hotel.W002"]

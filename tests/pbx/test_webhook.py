@@ -167,10 +167,19 @@ def test_unknown_token_is_404_and_nothing_stored(client, settings):
 
 
 @pytest.mark.django_db
-def test_only_post(client):
+def test_only_post_and_the_refusal_does_not_log_the_token(client, caplog):
     response = client.get(reverse("pbx:events", args=[TOKEN]), REMOTE_ADDR=PBX_IP)
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+    assert TOKEN not in caplog.text and "405" in caplog.text
+
+
+def test_error_pages_hide_the_report_url_because_its_path_is_the_secret(settings):
+    from hotelpbx.core.reporting import HotelExceptionReporterFilter
+
+    settings.PBX_EVENTS_URL = f"10.0.0.5:8000/pbx/events/{TOKEN}/"
+    shown = HotelExceptionReporterFilter().get_safe_settings()
+    assert TOKEN not in str(shown["PBX_EVENTS_URL"]) and TOKEN not in str(shown["PBX_EVENTS_TOKEN"])
 
 
 @pytest.mark.django_db

@@ -305,7 +305,8 @@ def test_housekeeping_cannot_change_out_of_service_from_the_desk_page_either(
 ):
     from rooms.models import Room
 
-    room = RoomFactory(service_state=service_state, service_reason="Renovation" if service_state != "none" else "")
+    reason = "Renovation" if service_state != "none" else ""
+    room = RoomFactory(service_state=service_state, service_reason=reason)
     response = housekeeping_client.post(
         f"/rooms/{room.number}/status/", {"status": status, "reason": "test"}, HTTP_HX_REQUEST="true"
     )

@@ -224,3 +224,22 @@ def test_a_class_route_missing_on_the_pbx_fails_the_command_with_its_reason(sett
     drain_all()
     failed = PbxCommand.objects.get(extension=room.extension, op="outroute.members")
     assert failed.status == "failed" and "no outbound route named Satellite" in failed.last_error
+
+
+def test_an_older_phone_state_processed_late_does_not_overwrite_a_newer_one(pbx, hotel_rooms):
+    from hotelpbx.pbx.ingest import store_report
+
+    room = hotel_rooms[0]
+    busy, _ = store_report(
+        raw=json.dumps(
+            {"event": "ExtensionStatus", "extension": room.extension, "status": "Busy", "sn": "369364835218"}
+        ).encode(),
+        source_ip="127.0.0.1",
+    )
+    idle = _store_and_process(
+        {"event": "ExtensionStatus", "extension": room.extension, "status": "Idle", "sn": "369364835218"}
+    )
+    PbxEvent.objects.filter(pk=busy.pk).update(received_at=idle.received_at - timezone.timedelta(seconds=5))
+    process_event(busy.pk)  # the Busy report's handler runs late (a retry)
+    room.refresh_from_db()
+    assert room.phone_status == "Idle"
