@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
 
-from rooms.models import Room, Stay
+from rooms.models import Room
+from rooms.selectors import stay_in_room_at
 
 from .models import CallRecord
 
@@ -20,18 +20,6 @@ def pbx_time_to_utc(text: str) -> datetime | None:
     except (ValueError, AttributeError):
         return None
     return naive.replace(tzinfo=ZoneInfo(settings.PBX_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
-
-
-def stay_in_room_at(room: Room, moment: datetime | None) -> Stay | None:
-    if moment is None:
-        return None
-    # timestart has whole seconds: a call in the second of the check-in belongs to that stay
-    return (
-        Stay.objects.filter(room=room, checked_in_at__lt=moment + timedelta(seconds=1))
-        .filter(Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=moment))
-        .order_by("-checked_in_at")
-        .first()
-    )
 
 
 def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:

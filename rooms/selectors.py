@@ -229,3 +229,37 @@ def stay_page(pk: int) -> Stay | None:
 
 def guest_stays(guest: Guest) -> QuerySet[Stay]:
     return guest.stays.select_related("room", "room_type").order_by("-arrival", "-id")
+
+
+def _room_at(stay: Stay, moment) -> int | None:
+    """The room a stay held at a moment, from its moves (prefetched, oldest first)."""
+    moves = stay.moves_by_time
+    if not moves:
+        return stay.room_id
+    room_id = moves[0].from_room_id
+    for move in moves:
+        if move.moved_at <= moment:
+            room_id = move.to_room_id
+    return room_id
+
+
+def stay_in_room_at(room: Room, moment) -> Stay | None:
+    """The stay that held the room at that moment, room moves included (who made a call from it)."""
+    from datetime import timedelta
+
+    from .models import RoomMove
+
+    if moment is None:
+        return None
+    # reports carry whole seconds: a call in the second of the check-in belongs to that stay
+    candidates = (
+        Stay.objects.filter(checked_in_at__lt=moment + timedelta(seconds=1))
+        .filter(Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=moment))
+        .filter(Q(room=room) | Q(moves__from_room=room) | Q(moves__to_room=room))
+        .distinct()
+        .prefetch_related(
+            Prefetch("moves", queryset=RoomMove.objects.order_by("moved_at"), to_attr="moves_by_time")
+        )
+        .order_by("-checked_in_at")
+    )
+    return next((stay for stay in candidates if _room_at(stay, moment) == room.pk), None)
