@@ -281,6 +281,11 @@ PBX_CLASS_ROUTES = {
         if item
     )
 }
+# How check-out resets a room phone on API v1.1.0, which has no API to put an extension back into an
+# outbound route: "hotel_checkout" (documented hotel/checkout: clears voicemail and alarms, resets the
+# name, and takes the extension out of the outbound routes, so it cannot call out again until the PBX
+# admin puts it back) or "keep_routes" (the same clean-up call by call, routes left as configured).
+PBX_V1_CHECKOUT = env.str("PBX_V1_CHECKOUT", default="hotel_checkout")
 # Show a vacant room's housekeeping status as its phone's display name (e.g. "101 VD").
 PBX_VACANT_NAME_SHOWS_STATUS = env.bool("PBX_VACANT_NAME_SHOWS_STATUS", default=False)
 # Alert when no NewCdr arrived for this long while rooms are occupied.

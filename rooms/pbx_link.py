@@ -33,6 +33,13 @@ def to_desired(state: PhoneState) -> DesiredExtension:
     )
 
 
+def _checkout_op() -> str:
+    """hotel/checkout, unless on API v1 the hotel chose to keep outbound routes (see PBX_V1_CHECKOUT)."""
+    if settings.PBX_API_VERSION.startswith("v1") and settings.PBX_V1_CHECKOUT == "keep_routes":
+        return "extension.vacate"
+    return "hotel.checkout"
+
+
 def _update(extension: str, reason: str, **fields: str) -> None:
     commands.enqueue(extension, "extension.update", {"fields": fields}, reason=reason)
 
@@ -45,14 +52,16 @@ def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
     vacant_name = desired.display_name if not state.occupied else None
     if change == PhoneChange.CHECK_OUT:
         # hotel/checkout clears voicemail, bars outbound calls, deletes alarms and resets the name.
-        commands.enqueue(state.extension, "hotel.checkout", reason=f"check-out of room {room.number}")
+        commands.enqueue(state.extension, _checkout_op(), reason=f"check-out of room {room.number}")
         # hotel/checkout leaves DND as it was; the next guest must be reachable
         names = {"username": vacant_name} if vacant_name is not None else {}
         _update(state.extension, "check-out: DND off", dnd="off", **names)
     elif change == PhoneChange.CHECK_IN:
         # A clean slate first: if the last guest's check-out never reached the PBX, the new guest must
         # not inherit their voicemail, alarms or routes.
-        commands.enqueue_sync(desired, reason=f"check-in to room {room.number}", checkout_first=True)
+        commands.enqueue_sync(
+            desired, reason=f"check-in to room {room.number}", checkout_first=True, checkout_op=_checkout_op()
+        )
     elif change == PhoneChange.DND:
         dnd = "on" if state.dnd else "off"
         _update(state.extension, f"DND {dnd}", dnd=dnd)

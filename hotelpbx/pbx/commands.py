@@ -3,6 +3,7 @@
 Ops (all idempotent, so applying one twice leaves the PBX as once):
   extension.update   {"fields": {...}}                       extension/update with those fields
   hotel.checkout     {}                             hotel/checkout (clears voicemail, routes, alarms, name)
+  extension.vacate   {}                             the same without leaving the outbound routes (v1)
   outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed` (v2)
 """
 
@@ -66,10 +67,16 @@ def _schedule_drain(command_id: int) -> None:
         log.warning("could not enqueue command %s; the sweeper will pick it up", command_id)
 
 
-def enqueue_sync(desired: DesiredExtension, *, reason: str, checkout_first: bool = False) -> None:
+def enqueue_sync(
+    desired: DesiredExtension,
+    *,
+    reason: str,
+    checkout_first: bool = False,
+    checkout_op: str = "hotel.checkout",
+) -> None:
     """Commands that make one extension match the desired state."""
     if checkout_first:
-        enqueue(desired.number, "hotel.checkout", reason=reason)
+        enqueue(desired.number, checkout_op, reason=reason)
     enqueue(desired.number, "extension.update", {"fields": desired.update_fields()}, reason=reason)
     if desired.routes is not None:
         managed = sorted({r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes})
@@ -103,10 +110,28 @@ def apply_command(command: PbxCommand, client, *, reclaimed: bool = False) -> No
         client.extension_update(number, **fields)
     elif command.op == "hotel.checkout":
         client.hotel_checkout([number])
+    elif command.op == "extension.vacate":
+        _vacate_keeping_routes(number, client)
     elif command.op == "outroute.members":
         _apply_route_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
+
+
+def _vacate_keeping_routes(number: str, client) -> None:
+    """What hotel/checkout does, minus leaving the outbound routes (API v1 cannot rejoin them): empty
+    the voicemail box, delete the alarms, reset the name. Nothing to delete is not a failure."""
+    key = client.config.ext_key
+    for path, body, nothing_there in (
+        ("voicemail/delete", {key: number, "voicemailfile": "all", "voicemailstatus": "all"}, {"20018"}),
+        ("wakeupcall/delete", {key: number}, {"10021"}),
+    ):
+        try:
+            client.call(path, body, config_change=True)
+        except PbxPermanentError as exc:
+            if exc.errno not in nothing_there:
+                raise
+    client.extension_update(number, username=number)
 
 
 def _apply_route_membership(number: str, wanted: set[str], managed: list[str], client) -> None:

@@ -241,3 +241,31 @@ def test_check_in_starts_from_a_clean_extension_even_if_the_last_check_out_never
     drain_all()
     assert applied_paths(pbx, room.extension)[0] == "hotel/checkout"
     assert pbx.state.voicemail[room.extension] == []
+
+
+def test_on_v1_check_out_can_keep_the_rooms_outbound_routes(settings, pbx_v1, hotel_rooms):
+    settings.PBX_V1_CHECKOUT = "keep_routes"
+    room = hotel_rooms[0]
+    pbx_v1.state.outroutes[2]["extensions"] = room.extension  # the PBX admin's "Local" route
+    stay = check_in(room)
+    drain_all()
+    pbx_v1.leave_voicemail(room.extension, caller="0612345678")
+    services.stay_check_out(stay=stay)
+    drain_all()
+    assert "hotel/checkout" not in applied_paths(pbx_v1, room.extension)
+    assert pbx_v1.state.voicemail[room.extension] == []
+    assert pbx_v1.state.extensions[room.extension]["username"] == room.extension
+    assert room.extension in pbx_v1.state.outroutes[2]["extensions"]  # the next guest can still dial out
+
+
+def test_v1_with_hotel_checkout_is_warned_about_at_start_up(settings):
+    from hotelpbx.core.checks import pbx_v1_checkout_mode
+
+    settings.PBX_URL, settings.PBX_API_VERSION, settings.PBX_V1_CHECKOUT = (
+        "http://pbx",
+        "v1.1.0",
+        "hotel_checkout",
+    )
+    assert [w.id for w in pbx_v1_checkout_mode(None)] == ["hotel.W003"]
+    settings.PBX_V1_CHECKOUT = "keep_routes"
+    assert pbx_v1_checkout_mode(None) == []
