@@ -109,9 +109,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         for name, value in {**CORS_HEADERS, **extra}.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # the client went away (timed out, or its process was killed): the answer has nowhere to go
+            self.close_connection = True
 
     def _reset(self) -> None:
         """Close with RST and no answer: what a client sees when the PBX is unreachable mid-request."""
