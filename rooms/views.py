@@ -299,12 +299,7 @@ def check_in(request, pk: int):
             except RoomRuleError as exc:
                 confirmable = _add_rule_error(form, exc)
             else:
-                messages.success(
-                    request,
-                    f"{stay.guest.full_name} is checked in to room {stay.room.number}. "
-                    f"Voicemail PIN: {stay.voicemail_pin}",
-                )
-                return redirect("rooms:stay_detail", pk=stay.pk)
+                return _checked_in(request, stay)
     else:
         form = CheckInForm(
             initial={"room": stay.room.number if stay.room else "", "phone_class": stay.phone_class}
@@ -314,6 +309,15 @@ def check_in(request, pk: int):
     rooms = _suggested_rooms(adults=stay.adults, room_type=stay.room_type, keep=keep)
     context = {"stay": stay, "form": form, "rooms": rooms, "selected": selected, "confirmable": confirmable}
     return _render(request, "rooms/check_in.html", context)
+
+
+def _checked_in(request, stay: Stay):
+    """Where both check-in forms land: the stay page, with the PIN the desk gives the guest."""
+    messages.success(
+        request,
+        f"{stay.guest.full_name} is checked in to room {stay.room.number}. Voicemail PIN: {stay.voicemail_pin}",
+    )
+    return redirect("rooms:stay_detail", pk=stay.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -342,12 +346,7 @@ def walk_in(request):
             except RoomRuleError as exc:
                 confirmable = _add_rule_error(form, exc)
             else:
-                messages.success(
-                    request,
-                    f"{stay.guest.full_name} is checked in to room {stay.room.number}. "
-                    f"Voicemail PIN: {stay.voicemail_pin}",
-                )
-                return redirect("rooms:stay_detail", pk=stay.pk)
+                return _checked_in(request, stay)
     else:
         form = WalkInForm(
             initial={"guest": request.GET.get("guest") or None, "room": request.GET.get("room", "")}
