@@ -315,7 +315,8 @@ def _checked_in(request, stay: Stay):
     """Where both check-in forms land: the stay page, with the PIN the desk gives the guest."""
     messages.success(
         request,
-        f"{stay.guest.full_name} is checked in to room {stay.room.number}. Voicemail PIN: {stay.voicemail_pin}",
+        f"{stay.guest.full_name} is checked in to room {stay.room.number}. "
+        f"Voicemail PIN: {stay.voicemail_pin}",
     )
     return redirect("rooms:stay_detail", pk=stay.pk)
 
