@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import ipaddress
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -73,6 +75,19 @@ def _split(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(part).strip() for part in value if str(part).strip()]
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _as_ip(host: str) -> str:
+    """heartbeat's `ipaddr` is documented as an IP address: resolve a host name, keep it if that fails."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        return socket.gethostbyname(host)
+    except OSError:
+        return host
 
 
 def route_members(route: dict[str, Any]) -> set[str]:
@@ -259,7 +274,7 @@ class PbxClient:
         """Keep the token alive (30 min idle life) and re-point reports; v2 must repeat `version`."""
         body: dict[str, Any] = {"port": str(self.config.events_port)}
         if self.config.events_host:
-            body["ipaddr"] = self.config.events_host
+            body["ipaddr"] = _as_ip(self.config.events_host)
         if self.config.events_url:
             body.update({"url": self.config.events_url, "urltag": "1"})
         if self.config.v2:

@@ -124,6 +124,17 @@ def test_heartbeat_repeats_report_target_and_version(
     assert PbxLink.get().last_heartbeat_at is not None
 
 
+def test_heartbeat_gives_the_pbx_an_ip_address_even_for_a_host_name(settings, pbx_client, emulator):
+    settings.PBX_EVENTS_URL = "localhost:8000/pbx/events/t/"
+    from hotelpbx.pbx.client import reset_clients
+
+    reset_clients()
+    client = get_client()
+    client.login()
+    client.heartbeat()
+    assert calls_to(emulator, "heartbeat")[-1]["body"]["ipaddr"] == "127.0.0.1"
+
+
 def test_logout_forgets_the_token(pbx_client, emulator):
     pbx_client.login()
     pbx_client.logout()
