@@ -331,14 +331,20 @@ class PbxClient:
         return [r for r in routes if isinstance(r, dict)]
 
     def outroute_set_members(
-        self, route_name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
+        self,
+        route_name: str,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        *,
+        route: dict[str, Any] | None = None,
     ) -> list[str]:
         """Add/remove extensions on a route (read, modify, write back: `extensions` replaces the list).
 
         Returns the new member list. Writes nothing when the route already has the wanted members.
         """
         self._require_v2("outroute/update")
-        route = next((r for r in self.outroute_query() if r.get("name") == route_name), None)
+        if route is None:  # callers that just read the routes pass the one they read
+            route = next((r for r in self.outroute_query() if r.get("name") == route_name), None)
         if route is None:
             raise PbxPermanentError(
                 f"no outbound route named {route_name!r}", errno="10073", path="outroute/update"

@@ -159,9 +159,9 @@ def _apply_route_membership(number: str, wanted: set[str], managed: list[str], c
                 continue
             members = route_members(route)
             if name in wanted and number not in members:
-                client.outroute_set_members(name, add=[number])
+                client.outroute_set_members(name, add=[number], route=route)
             elif name not in wanted and number in members:
-                client.outroute_set_members(name, remove=[number])
+                client.outroute_set_members(name, remove=[number], route=route)
 
 
 def _head(extension: str) -> PbxCommand | None:
