@@ -2,6 +2,36 @@
 (function () {
   "use strict";
 
+  // Every htmx request carries the CSRF token of the page (from the csrf-token meta tag).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
+  });
+
+  // Self-refreshing parts: an element with data-poll-seconds="N" and hx-trigger="poll" gets a "poll"
+  // event every N seconds while it is in the page and the tab is visible. A page can skip a round by
+  // cancelling the "hotel:before-poll" event (the housekeeping tablet does while someone types).
+  // This stands in for htmx's `every Ns [condition]`, whose condition htmx would have to eval.
+  function schedulePolling(element) {
+    var seconds = Number(element.dataset.pollSeconds);
+    if (!(seconds > 0) || element.dataset.pollScheduled) return;
+    element.dataset.pollScheduled = "1";
+    (function wait() {
+      window.setTimeout(function () {
+        if (!element.isConnected) return; // swapped out: its replacement polls instead
+        var go = document.visibilityState === "visible" &&
+          element.dispatchEvent(new CustomEvent("hotel:before-poll", { bubbles: true, cancelable: true }));
+        if (go && window.htmx) window.htmx.trigger(element, "poll");
+        wait();
+      }, seconds * 1000);
+    })();
+  }
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    if (root.matches && root.matches("[data-poll-seconds]")) schedulePolling(root);
+    if (root.querySelectorAll) root.querySelectorAll("[data-poll-seconds]").forEach(schedulePolling);
+  });
+
   // Refresh the board at once when the tab becomes visible again (polling pauses while hidden).
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && window.htmx && document.getElementById("board-body")) {
