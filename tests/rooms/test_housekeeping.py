@@ -73,7 +73,7 @@ def test_a_floor_button_shows_that_floor_only(housekeeping_client):
     assert "All floors" in text(html)
     # the refresh asks for the same floor every 30 s
     assert re.search(r'hx-get="[^"]*/housekeeping/partial/\?floor=2"', html)
-    assert 'hx-trigger="every 30s' in html
+    assert 'data-poll-seconds="30"' in html
 
 
 def test_the_refresh_returns_the_list_without_the_page(housekeeping_client):
