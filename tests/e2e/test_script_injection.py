@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from rooms.models import HousekeepingStatus
+from rooms.models import HousekeepingStatus, Room
 from tests.factories import (
     GuestFactory,
     RoomFactory,
@@ -215,11 +215,30 @@ def test_the_board_filters_and_refreshes_under_the_csp(hotel, fast_board, desk_p
     page.fill("#id_q", "")
     expect(page.locator("[data-room]")).to_have_count(4)
     page.evaluate("window.__sameBoard = true")
-    from rooms.models import Room
-
     Room.objects.filter(number="102").update(housekeeping_status=HousekeepingStatus.CLEAN)
     expect(page.locator('[data-room="102"]').first).to_have_attribute(
         "data-hk-status", "clean", timeout=10_000
     )
     assert page.evaluate("window.__sameBoard === true")
+    watch.assert_clean()
+
+
+def test_the_tablet_does_not_refresh_under_someone_typing_a_reason(hotel, settings, tablet_page):
+    settings.HOUSEKEEPING_REFRESH_SECONDS = 1
+    watch = Watch(tablet_page)
+    sign_in(tablet_page, "maid")
+    page = tablet_page
+    card = page.locator("#room-201")
+    card.get_by_text("Out of order…").tap()
+    card.get_by_label("Details").fill("window will not close")
+
+    # A change made elsewhere waits while the form is open: what was typed stays.
+    Room.objects.filter(number="102").update(housekeeping_status=HousekeepingStatus.CLEAN)
+    page.wait_for_timeout(3_000)
+    expect(card.get_by_label("Details")).to_have_value("window will not close")
+    expect(page.locator("#room-102")).to_have_attribute("data-hk-status", "dirty")
+
+    # Closed again, the next refresh brings the change.
+    card.get_by_text("Out of order…").tap()
+    expect(page.locator("#room-102")).to_have_attribute("data-hk-status", "clean", timeout=5_000)
     watch.assert_clean()
