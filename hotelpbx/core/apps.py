@@ -28,6 +28,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .logredact import install as redact_report_token_in_logs
+
+        redact_report_token_in_logs()
 
         # every app's post_migrate: the permissions of later apps are created by their own signal
         post_migrate.connect(_grant_managers_their_permissions, dispatch_uid="hotel-manager-permissions")
