@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost, so redirects and error pages carry its headers too
+    "hotelpbx.core.headers.PrivacyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,7 +73,6 @@ MIDDLEWARE = [
     "hotelpbx.core.middleware.RolePolicyMiddleware",
     "hotelpbx.core.middleware.IdleSessionMiddleware",
     "axes.middleware.AxesMiddleware",
-    "hotelpbx.core.headers.PrivacyHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "hotelpbx.urls"

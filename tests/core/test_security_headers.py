@@ -50,6 +50,8 @@ def test_every_page_turns_off_browser_features_it_does_not_use(client, desk_clie
         Client().get("/login/"),
         Client().get("/healthz"),
         desk_client.get(reverse("rooms:board")),
+        desk_client.get("/no-such-page/"),
+        desk_client.get("/admin/"),  # refused to the desk: 403
     ):
         policy = response["Permissions-Policy"]
         for feature in PERMISSIONS_OFF:
@@ -70,6 +72,7 @@ def test_hsts_is_sent_behind_a_tls_proxy_and_plain_http_is_redirected(settings):
     plain = browser.get("/login/")
     assert plain.status_code == 301 and plain["Location"] == "https://testserver/login/"
     assert "Strict-Transport-Security" not in plain
+    assert "camera=()" in plain["Permissions-Policy"]  # the redirect too
 
 
 def test_the_pbx_reports_and_health_probes_are_not_redirected_to_https(settings):
