@@ -58,6 +58,7 @@ def server_env(var_dir: str, token: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
+    env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # the settings refuse the public one
     env.pop(
         "REDIS_URL", None
     )  # the broker is kombu's filesystem transport in the temp dir: nothing leaks out

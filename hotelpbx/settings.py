@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HOTELPBX_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -22,8 +23,19 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # never feeds the demo's worker and vice versa.
 TESTING = "pytest" in sys.modules
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
+# Printed in this repository, so it signs nothing outside a DEBUG run on a developer's machine.
+PUBLIC_DEMO_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if TESTING and not env.str("DJANGO_SECRET_KEY", default=""):
+    # the suite's own key; processes the tests start (workers, servers) inherit it
+    os.environ["DJANGO_SECRET_KEY"] = "test-only-key-" + "x" * 50
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=PUBLIC_DEMO_SECRET_KEY)
+if SECRET_KEY == PUBLIC_DEMO_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is unset or the public demo key, and DJANGO_DEBUG is false: sessions and "
+        "signed cookies could be forged by anyone. Set DJANGO_SECRET_KEY to a long random value, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))' (`make run` makes one in var/)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -48,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost, so redirects and error pages carry its headers too
+    "hotelpbx.core.headers.PrivacyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -210,6 +224,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Flash messages (a new voicemail PIN among them) stay on the server, not in a readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- TLS (behind a reverse proxy that terminates it) ---------------------------------------------
+# Redirect plain HTTP to HTTPS. The PBX posts its reports over plain HTTP and probes check health
+# without TLS, so those paths are never redirected.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^pbx/events/", r"^healthz$", r"^readyz$"]
+# Strict-Transport-Security on HTTPS responses; 0 sends none. Raise it once HTTPS works everywhere.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# The header by which the TLS proxy tells that the browser's request was HTTPS, e.g.
+# "X-Forwarded-Proto: https"; empty: trust none (only when the proxy always sets or strips it).
+_proxy_ssl_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    _header_name, _, _header_value = _proxy_ssl_header.partition(":")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _header_name.strip().upper().replace("-", "_"),
+        _header_value.strip() or "https",
+    )
+# Browser features no page of this application uses.
+PERMISSIONS_POLICY = env.str(
+    "DJANGO_PERMISSIONS_POLICY",
+    default="camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()",
+)
 DEFAULT_EXCEPTION_REPORTER_FILTER = "hotelpbx.core.reporting.HotelExceptionReporterFilter"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -250,7 +291,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # the report webhook's path token never reaches a log line (hotelpbx/core/logredact.py)
+    "filters": {"redact_report_token": {"()": "hotelpbx.core.logredact.RedactReportToken"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_report_token"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"axes": {"level": "WARNING"}},
 }

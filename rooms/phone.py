@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from anyascii import anyascii
 from django.conf import settings
 
 from .models import HousekeepingStatus, PhoneClass, Room, ServiceState
@@ -23,10 +24,17 @@ _VACANT_CODES = {
 }
 
 
+def _without_control_characters(text: str) -> str:
+    """Line breaks and tabs become spaces; escapes, format and private-use characters go."""
+    text = re.sub(r"\s+", " ", text)
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))
+
+
 def safe_display_name(text: str) -> str:
-    """The guest's name as the PBX accepts it: ASCII, no forbidden characters, at most 31 chars."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    cleaned = _FORBIDDEN.sub("", folded)
+    """The guest's name as the PBX accepts it: printable ASCII (other scripts transliterated, so
+    `Łódź` is `Lodz` and `محمد` is `mhmd`), no forbidden characters, at most 31 chars."""
+    ascii_name = anyascii(_without_control_characters(text))
+    cleaned = _FORBIDDEN.sub("", _without_control_characters(ascii_name))
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     return cleaned[:DISPLAY_NAME_MAX].rstrip()
 

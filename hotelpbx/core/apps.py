@@ -1,13 +1,24 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
-def _grant_managers_all_permissions(sender, **kwargs):
-    """Managers run the Django admin: their group holds every model permission there is."""
-    from django.contrib.auth.models import Group, Permission
+def _last_migrated_app_label() -> str:
+    """post_migrate is sent once per app with models, in INSTALLED_APPS order."""
+    return [config.label for config in apps.get_app_configs() if config.models_module is not None][-1]
 
-    group, _ = Group.objects.get_or_create(name="Manager")
-    group.permissions.set(Permission.objects.all())
+
+def _grant_managers_their_permissions(sender, using="default", **kwargs):
+    """Managers run the Django admin: their group holds every model permission of every app (except
+    writing the audit log). Granted once the last app's permissions exist, so a fresh install's first
+    `migrate` already gives them all; running it again changes nothing."""
+    if sender.label != _last_migrated_app_label():
+        return
+    from django.contrib.auth.models import Group
+
+    from .permissions import manager_permissions
+
+    group, _ = Group.objects.using(using).get_or_create(name="Manager")
+    group.permissions.set(manager_permissions().using(using))
 
 
 class CoreConfig(AppConfig):
@@ -17,5 +28,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .logredact import install as redact_report_token_in_logs
 
-        post_migrate.connect(_grant_managers_all_permissions, sender=self)
+        redact_report_token_in_logs()
+
+        # every app's post_migrate: the permissions of later apps are created by their own signal
+        post_migrate.connect(_grant_managers_their_permissions, dispatch_uid="hotel-manager-permissions")

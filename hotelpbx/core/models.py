@@ -2,6 +2,18 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+
 class AuditEntry(models.Model):
     """One row for every staff action: who did what to which thing, and from where."""
 
@@ -17,12 +29,22 @@ class AuditEntry(models.Model):
     summary = models.CharField(max_length=255)
     data = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
 
 
 class SchedulerHeartbeat(models.Model):

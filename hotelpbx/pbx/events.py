@@ -113,6 +113,40 @@ class Report:
         )
 
 
+# No call lasts a day; a PBX reporting more (or 1e308, or a negative time) sent a broken record.
+MAX_CALL_SECONDS = 24 * 3600
+_DURATION_FIELDS = (("callduraction", "callduration"), ("talkduraction", "talkduration"))
+
+
+def implausible_cdr(report: Report) -> str:
+    """Why a NewCdr's durations cannot be billed as they stand, or "" when they can.
+
+    A missing duration is 0 (a call that was never answered); anything present must be a finite,
+    non-negative number of seconds up to a day, and the talk time fits inside the call time.
+    """
+    seconds: dict[str, float] = {}
+    for spellings in _DURATION_FIELDS:
+        key = next((k for k in spellings if report.fields.get(k, "").strip()), "")
+        if not key:
+            continue
+        text = report.fields[key].strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return f"{key} {text[:20]!r} is not a number of seconds"
+        if not math.isfinite(number):
+            return f"{key} {text[:20]!r} is not a finite number of seconds"
+        if number < 0:
+            return f"{key} {text[:20]} is negative"
+        if number > MAX_CALL_SECONDS:
+            return f"{key} {text[:20]} s is longer than a day ({MAX_CALL_SECONDS} s)"
+        seconds[spellings[0]] = number
+    call, talk = seconds.get("callduraction"), seconds.get("talkduraction")
+    if call is not None and talk is not None and talk > call:
+        return f"talkduraction {talk:g} s is longer than callduraction {call:g} s"
+    return ""
+
+
 def to_int(value: Any) -> int:
     """A count of seconds from whatever the PBX sent: bad, negative or absurd values are 0."""
     try:

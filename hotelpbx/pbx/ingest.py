@@ -122,7 +122,8 @@ def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") 
     """Store one report body; returns (event, created). created=False: we had it already (a retry).
 
     Raises ReportRejected (after keeping the body, marked rejected) for a body that is not a report
-    (code "malformed_report") or comes from another PBX ("wrong_serial").
+    (code "malformed_report"), comes from another PBX ("wrong_serial"), or is a call record whose
+    durations cannot be true ("implausible_cdr").
     """
     now = timezone.now()
     try:
@@ -150,6 +151,20 @@ def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") 
             callid=report.callid,
         )
         raise ReportRejected(event, "wrong_serial", reason)
+
+    problem = events.implausible_cdr(report) if report.name == "NewCdr" else ""
+    if problem:  # kept for the operator, never billed, never clamped into a price
+        reason = f"implausible call record: {problem}"
+        event = store_rejected(
+            raw=raw,
+            source_ip=source_ip,
+            reason=reason,
+            source=source,
+            name=report.name,
+            sn=report.sn,
+            callid=report.callid,
+        )
+        raise ReportRejected(event, "implausible_cdr", reason)
 
     event, created = _insert(
         dedupe_key=key,

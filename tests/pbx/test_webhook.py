@@ -269,9 +269,7 @@ def test_serial_learned_by_the_link_is_checked(client, settings, enqueued):
         b'{"action":"NewCdr","callid":"a\\u0000b","sn":"369364835218"}',
         b'{"action":"RING\\ud800","callid":"\\udfff","sn":"369364835218"}',
         json.dumps({"event": "E" * 300, "callid": "9" * 500, "sn": SN}).encode(),
-        json.dumps(
-            {"action": "NewCdr", "callid": "x", "sn": SN, "talkduraction": -5, "callto": 900}
-        ).encode(),
+        json.dumps({"action": "NewCdr", "callid": "x", "sn": SN, "talkduraction": 5, "callto": 900}).encode(),
         b'{"action":"ANSWER","ext":"2101","ext":[1],"call":"nope","members":[1,[2],{"ext":null}],"sn":"'
         + SN.encode()
         + b'"}',
