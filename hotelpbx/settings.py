@@ -384,5 +384,6 @@ ROOM_STATUS_DTMF_CODES = dict(
     ).split(";")
     if "=" in item
 )
-# Only DTMF keyed inside this IVR/call path counts (v2 `callpath`); empty: any call.
+# Only DTMF keyed inside this IVR/call path counts (v2 `callpath`); empty: any call. API v2 only: v1
+# reports carry no call path, so on v1 codes from any call count.
 ROOM_STATUS_DTMF_CALLPATH = env.str("ROOM_STATUS_DTMF_CALLPATH", default="")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from hotelpbx.pbx.dtmf import keyed_digits
 from hotelpbx.pbx.events import handler
 
 from .errors import RoomRuleError
@@ -26,8 +27,12 @@ def _room_party(report):
 
 @handler("DTMF")
 def room_status_from_phone(report, event) -> None:
-    """A status code keyed on a room phone sets that room's status (source: phone)."""
-    code = str(report.fields.get("infos") or "")
+    """A status code keyed on a room phone sets that room's status (source: phone).
+
+    v1 reports carry `info`/`flag` (one digit and its position), v2 reports also `infos`: keyed_digits
+    reads both. The call-path filter is v2-only: v1 parties have no `callpath`, so there it is not applied.
+    """
+    code = keyed_digits(report)
     status = settings.ROOM_STATUS_DTMF_CODES.get(code)
     if not status:
         return
@@ -35,7 +40,7 @@ def room_status_from_phone(report, event) -> None:
     if room is None:
         return
     wanted_path = settings.ROOM_STATUS_DTMF_CALLPATH
-    if wanted_path and (party.callpath or "") != wanted_path:
+    if wanted_path and report.format == "v2" and (party.callpath or "") != wanted_path:
         return
     reason = "keyed on the room phone" if status == "out_of_order" else ""
     try:

@@ -37,6 +37,16 @@ COLUMN_ALIASES = {
 }
 
 
+def unmapped_header(rows: list[dict]) -> list[str] | None:
+    """The CSV's column names when none of them can be read as the call id (else None)."""
+    if not rows:
+        return None
+    header = [str(k).strip() for k in rows[0] if k is not None]
+    if {h.lower() for h in header} & set(COLUMN_ALIASES["callid"]):
+        return None
+    return header
+
+
 def row_to_report(row: dict, serial: str) -> dict:
     """One CSV row as the NewCdr report the PBX would have pushed."""
     lowered = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
@@ -90,12 +100,27 @@ def backfill_gap(
         )
         job.refresh_from_db()
         return job
+    header = unmapped_header(rows)
+    if header is not None:
+        # Every row would be skipped: "0 added" would hide that the PBX's export is not understood.
+        error = f"the call-record CSV has no call id column; its header is: {', '.join(header)}"
+        LinkJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            total=len(rows),
+            error=error[:255],
+            detail={"header": header},
+        )
+        log.error("CDR back-fill (%s) failed: %s", trigger, error)
+        job.refresh_from_db()
+        return job
     serial = link.serial or settings.PBX_SERIAL
     LinkJob.objects.filter(pk=job.pk).update(total=len(rows))
-    added = rejected = 0
+    added = rejected = without_callid = 0
     for index, row in enumerate(rows, start=1):
         report = row_to_report(row, serial)
         if not report.get("callid"):
+            without_callid += 1
             continue
         try:
             _event, created = store_report(raw=json.dumps(report).encode(), source_ip=None, source="backfill")
@@ -110,7 +135,7 @@ def backfill_gap(
         finished_at=timezone.now(),
         done=len(rows),
         repaired=added,
-        detail={"rejected": rejected},
+        detail={"rejected": rejected, "without_callid": without_callid},
     )
     PbxLink.objects.filter(pk=link.pk).update(cdr_alert="", cdr_alert_at=None)
     job.refresh_from_db()

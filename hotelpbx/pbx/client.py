@@ -211,12 +211,19 @@ class PbxClient:
             "version": self.config.report_version,
         }
         if self.config.events_url:
-            body.update({"url": self.config.events_url, "urltag": "1"})
+            body.update({"url": self.config.events_url, **self._url_flags()})
         answer = self._post("login", body, token=None)
         token = str(answer.get("token") or "")
         if not token:
             raise PbxTemporaryError("login answered Success without a token", path="login")
+        # v2 says how reports will travel (the API page's Report Method); v1 always posts them over HTTP.
+        self.session.store_transport(str(answer.get("transport") or "").strip().upper()[:8])
         return token
+
+    def _url_flags(self) -> dict[str, str]:
+        """`url` is absolute. v2 names the flag `urltag`; the English v1 pages say `urlflag`, the others
+        `urltag`: v1 gets both (a PBX ignores the name it does not know)."""
+        return {"urltag": "1"} if self.config.v2 else {"urltag": "1", "urlflag": "1"}
 
     def _learn_serial(self, token: str) -> None:
         try:
@@ -276,7 +283,7 @@ class PbxClient:
         if self.config.events_host:
             body["ipaddr"] = _as_ip(self.config.events_host)
         if self.config.events_url:
-            body.update({"url": self.config.events_url, "urltag": "1"})
+            body.update({"url": self.config.events_url, **self._url_flags()})
         if self.config.v2:
             body["version"] = self.config.report_version  # without it events fall back to the 1.0.0 format
         self.call("heartbeat", body)
@@ -385,8 +392,10 @@ class PbxClient:
         weekdays: str | Iterable[str] | None = None,
     ) -> None:
         alarm = self._alarm(time_hhmm, type, repeats, interval, prompt, weekdays)
+        # v1 takes an array (first element used), v2 an object with `repeats` required.
+        wakeup: Any = alarm if self.config.v2 else [alarm]
         self.call(
-            "wakeupcall/create", {self.config.ext_key: str(number), "wakeup": [alarm]}, config_change=True
+            "wakeupcall/create", {self.config.ext_key: str(number), "wakeup": wakeup}, config_change=True
         )
 
     def wakeup_query(self, number: str) -> list[dict[str, Any]]:

@@ -28,6 +28,10 @@ class PbxLink(models.Model):
     next_config_slot = models.DateTimeField(null=True, blank=True, help_text="Pacing of configuration calls.")
     cdr_alert = models.CharField(max_length=255, blank=True, help_text="Why call records may be missing.")
     cdr_alert_at = models.DateTimeField(null=True, blank=True)
+    report_transport = models.CharField(
+        max_length=8, blank=True, help_text="The last login answer's `transport` (v2): HTTP or TCP."
+    )
+    report_transport_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

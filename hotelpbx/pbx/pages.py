@@ -20,6 +20,7 @@ def status(request):
         "events": selectors.recent_events(),
         "rejected": selectors.rejected_events(),
         "jobs": selectors.recent_jobs(),
+        "transport_alert": selectors.report_transport_alert(),
     }
     if request.htmx:
         return render(request, "pbx/_status_body.html", context)

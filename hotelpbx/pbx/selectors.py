@@ -110,3 +110,20 @@ def rejected_events(limit: int = 20):
 
 def recent_jobs(limit: int = 10):
     return LinkJob.objects.order_by("-started_at")[:limit]
+
+
+def report_transport_alert() -> str:
+    """What to do when the PBX said (v2 login answer `transport`) that reports go over TCP, else "".
+
+    This app receives reports only over HTTP, so with TCP no call record, wake-up outcome or room code
+    arrives; the call-record silence alarm would notice only hours later.
+    """
+    transport = PbxLink.objects.filter(pk=1).values_list("report_transport", flat=True).first() or ""
+    if transport.upper() != "TCP":
+        return ""
+    return (
+        "The PBX sends its reports over TCP, so none reach this app: no call records, wake-up outcomes "
+        "or room codes. On the PBX, set Settings → PBX → General → API → Report Method to HTTP and save. "
+        "This alert goes away when a login is answered with HTTP (the app logs in again when the PBX "
+        "restarts or drops its token)."
+    )

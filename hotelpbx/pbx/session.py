@@ -241,6 +241,10 @@ class SharedSession:
     def mark_heartbeat(self) -> None:
         _link_queryset().update(last_heartbeat_at=timezone.now())
 
+    def store_transport(self, transport: str) -> None:
+        """What the login answer said about report delivery ("HTTP", "TCP", or "" when it said nothing)."""
+        _link_queryset().update(report_transport=transport, report_transport_at=timezone.now())
+
     def store_device_info(self, info: dict) -> None:
         _link_queryset().update(serial=str(info.get("sn", ""))[:32], device_info=info)
 

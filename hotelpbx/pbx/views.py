@@ -1,8 +1,19 @@
 """The report webhook: the PBX POSTs each report to /pbx/events/<token>/ (API.md section 6.1.1).
 
 The PBX resends until it gets a 200, and it cannot sign, so: check the cheap things (secret path, source
-address, type, size), store the raw body, and answer 200 only once the row is committed. Everything
-else runs after commit in a task. Bad input gets a 4xx and is kept, marked rejected; it never gets a 5xx.
+address), store the raw body, and answer 200 only once the row is committed. Everything else runs after
+commit in a task.
+
+Who gets what:
+- wrong secret in the path: 404; another method than POST: 405; a source address not allowed: 403.
+  Nothing is stored: anyone could fill the table from outside.
+- past those checks, every body is answered 200, because the PBX would resend anything else forever
+  (and hold back its later reports meanwhile): a report is stored ({"status": "ok"} or "duplicate");
+  a body that is not one (not JSON, not an object, wrong content type, too large, another PBX's serial)
+  is kept marked rejected with the reason, shown on the PBX page ({"status": "rejected", "reason": ...}).
+- the database is down: 503 with Retry-After, so the PBX sends it again later; a sender that went away
+  mid-body: 400 (nobody reads that answer).
+A report never gets a 5xx for its content.
 """
 
 from __future__ import annotations
@@ -23,7 +34,6 @@ log = logging.getLogger(__name__)
 
 # Used instead of the request path in our log lines: the path holds the secret token.
 LOG_PATH = "/pbx/events/<token>/"
-STATUS_FOR_CODE = {"malformed_report": 400, "wrong_serial": 403}
 
 
 def _token_ok(token: str) -> bool:
@@ -63,6 +73,12 @@ def _answer(status: int, body: dict, reason: str = "") -> JsonResponse:
     return response
 
 
+def _rejected(reason: str) -> JsonResponse:
+    """200 for a body we keep as rejected: the PBX resends anything else without end (API.md 6.1.1)."""
+    log.warning("PBX report kept as rejected %s: %s", LOG_PATH, reason)
+    return _answer(200, {"status": "rejected", "reason": reason})
+
+
 def _error(status: int, code: str, message: str) -> JsonResponse:
     return _answer(status, {"error": {"code": code, "message": message}}, f"{code}: {message}")
 
@@ -83,27 +99,27 @@ def report_webhook(request, token: str):
     limit = settings.PBX_REPORT_MAX_BYTES
     try:
         raw = request.read(limit + 1)  # never more: a huge body is refused without holding it in memory
-    except UnreadablePostError:  # the sender went away mid-body; it sends the report again
+    except UnreadablePostError:  # the sender went away mid-body: no one is left to answer, nothing to keep
         return _error(400, "incomplete_body", "The report body could not be read.")
     try:
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type and "json" not in content_type.lower():
             reason = f"content type {content_type[:80]!r} is not JSON"
             ingest.store_rejected(raw=raw[:limit], source_ip=source_ip, reason=reason)
-            return _error(415, "unsupported_media_type", "Reports must be sent as application/json.")
+            return _rejected(reason)
         if len(raw) > limit:
-            reason = f"body larger than {limit} bytes (kept truncated)"
+            reason = f"too large: body larger than {limit} bytes (kept truncated)"
             ingest.store_rejected(raw=raw[:limit], source_ip=source_ip, reason=reason)
-            return _error(413, "too_large", f"Reports may not be larger than {limit} bytes.")
+            return _rejected(reason)
         try:
             _event, created = ingest.store_report(raw=raw, source_ip=source_ip)
         except ingest.ReportRejected as exc:
-            return _error(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message)
-        except DataError as exc:  # a value the database refused: bad input, so a 4xx, and keep it
+            return _rejected(exc.message)
+        except DataError as exc:  # a value the database refused: bad input, kept as rejected
             log.exception("PBX report could not be stored as received")
             reason = f"could not be stored ({exc.__class__.__name__})"
             ingest.store_rejected(raw=raw, source_ip=source_ip, reason=reason)
-            return _error(400, "malformed_report", "The report could not be stored.")
+            return _rejected(reason)
     except (OperationalError, InterfaceError):  # the database is down: the PBX will send it again
         log.exception("PBX report not stored: database unavailable")
         response = _error(503, "unavailable", "Storage unavailable; send the report again later.")

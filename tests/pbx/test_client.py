@@ -59,6 +59,8 @@ def test_login_sends_md5_report_version_and_target(
     assert body["username"] == "api" and body["password"] == "***" and entry["errno"] is None
     assert body["version"] == ("2.0.0" if pbx_api_version == "v2.0.0" else "1.0.2")
     assert body["urltag"] == "1" and body["port"] == str(pbx_events_receiver.port)
+    # the English v1 pages name the flag `urlflag`: v1 gets both names, v2 only its documented `urltag`
+    assert body.get("urlflag") == ("1" if pbx_api_version == "v1.1.0" else None)
     assert body["url"] == f"127.0.0.1:{pbx_events_receiver.port}/pbx/events/{EVENTS_SECRET}/"
     session = emulator.sessions.sessions[result.token]
     assert session.version == body["version"] and session.urltag == "1"
@@ -67,6 +69,26 @@ def test_login_sends_md5_report_version_and_target(
     assert link.token == result.token and link.connected_once and link.api_version == pbx_api_version
     assert link.serial == SERIAL and link.device_info["sn"] == SERIAL  # learned via deviceinfo/query
     assert list(LoginAttempt.objects.values_list("ok", flat=True)) == [True]
+
+
+@pytest.mark.parametrize("pbx_api_version", ["v2.0.0"])
+def test_a_login_answered_with_transport_tcp_raises_the_alert_on_the_pbx_page(
+    pbx_client, emulator, desk_client
+):
+    pbx_client.login()
+    assert PbxLink.get().report_transport == "HTTP"
+    assert 'id="pbx-transport-alert"' not in desk_client.get("/pbx/").content.decode()
+
+    emulator.config.report_transport = "TCP"  # someone set Report Method = TCP on the PBX
+    pbx_client.login()
+
+    assert PbxLink.get().report_transport == "TCP"
+    page = desk_client.get("/pbx/").content.decode()
+    assert 'id="pbx-transport-alert"' in page and "alert-danger" in page
+    assert "Report Method to HTTP" in page
+    emulator.config.report_transport = "HTTP"
+    pbx_client.login()
+    assert 'id="pbx-transport-alert"' not in desk_client.get("/pbx/").content.decode()
 
 
 def test_password_is_sent_as_md5_hex_not_plain(pbx_client, emulator):
@@ -115,7 +137,8 @@ def test_heartbeat_repeats_report_target_and_version(
     [entry] = calls_to(emulator, "heartbeat")
     body = entry["body"]
     assert body["ipaddr"] == "127.0.0.1" and body["port"] == str(pbx_events_receiver.port)
-    assert body["urltag"] == "1" and "urlflag" not in body
+    assert body["urltag"] == "1"
+    assert body.get("urlflag") == ("1" if pbx_api_version == "v1.1.0" else None)
     if pbx_api_version == "v2.0.0":
         assert body["version"] == "2.0.0"  # without it the PBX falls back to the 1.0.0 event format
         assert emulator.sessions.sessions[PbxLink.get().token].version == "2.0.0"
@@ -210,9 +233,10 @@ def test_wakeup_create_query_update_delete(pbx_client, emulator, pbx_api_version
     pbx_client.wakeup_update("2103", alarm["wakeupid"], "07:15", repeats=3)
     [moved] = pbx_client.wakeup_query("2103")
     assert moved["time"] == "07:15" and moved["wakeupid"] == alarm["wakeupid"]
-    update = next(a for a in emulator.applied if a["path"] == "wakeupcall/update")
-    # v1 sends the alarm as an array, v2 as an object (API.md section 8)
-    assert isinstance(update["body"]["wakeup"], dict if pbx_api_version == "v2.0.0" else list)
+    # v1 sends the alarm as an array, v2 as an object (the emulator refuses the other shape with 10004)
+    for path in ("wakeupcall/create", "wakeupcall/update"):
+        sent = next(a for a in emulator.applied if a["path"] == path)
+        assert isinstance(sent["body"]["wakeup"], dict if pbx_api_version == "v2.0.0" else list)
 
     pbx_client.wakeup_create("2103", "08:00")
     pbx_client.wakeup_delete("2103", moved["wakeupid"])

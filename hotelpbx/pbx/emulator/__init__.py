@@ -18,7 +18,8 @@ Assumptions where API.md is silent ([INF] / [NOT FOUND]) or leaves a choice
 ----------------------------------------------------------------------------------------
 Transport
 - Plain HTTP by default (TLS with --certfile/--keyfile). Every API answer is HTTP 200 with the Boa
-  headers plus Content-Length. OPTIONS on any API path answers 200, empty body, CORS headers.
+  headers plus Content-Length, and compact JSON like the PBX's (no space after ``,`` or ``:``).
+  OPTIONS on any API path answers 200, empty body, CORS headers.
 - Order of checks: API path/version (10003) -> method (20001; GET only for ``*/download``) -> JSON
   object body (20000; empty body = ``{}``) -> unknown action (10003) -> token (20005/20004/20006) ->
   injected errno fault -> config throttle (10025) -> handler errors. A v1-only path called under v2
@@ -30,8 +31,14 @@ Sessions and tokens
 - Tokens are 32 lowercase hex, valid 30 minutes of idle time on ``emu.clock``. Every API call with
   the token (heartbeat included) slides the life. A pushed report does NOT renew it unless
   ``report_renews_token=True`` (the 2017 guide says it does; off by default so clients must heartbeat).
-- An expired token keeps answering 20006 (not 20004) until logout/reboot; a token never issued or
-  logged out answers 20004.
+- An expired token keeps answering 20006 (not 20004) until logout/reboot; a token that was dropped
+  answers 20004 ("no such token"): never issued, logged out, gone with a reboot, or, with
+  ``login_replaces_token`` (--login-replaces-token; off by default, since API.md 3.7 leaves it open),
+  replaced by a newer login.
+- ``urltag``/``urlflag``: v1 login and heartbeat accept either name (the English v1 pages say
+  ``urlflag``, the others ``urltag``); v2 documents only ``urltag`` and ignores ``urlflag``.
+- v2 login answers ``transport`` = ``report_transport`` (--report-transport, default HTTP). With TCP no
+  report is posted to a v2 session (the TCP channel is not emulated); v1 sessions always get HTTP.
 - Report target: urltag "1" -> ``http://{url}`` (a url that already has http(s):// is used as is);
   otherwise ``http://{login source IP or heartbeat ipaddr}:{port}/{url}``.
 - Report format: v2 login/heartbeat with version >= 2.0.0 -> "2.0.0"; any login with version >= 1.0.2
@@ -50,10 +57,14 @@ Sessions and tokens
 
 Reports
 - One POST per event, headers User-Agent: WebAPI, Content-Type/Accept: application/json. Retried
-  every ``report_retry_interval`` s (default 1) until HTTP 200, at most ``report_max_attempts``
-  (default 30) tries, in order per target (a failing target holds back only its
-  own later reports). The real PBX's schedule is undocumented. Retries continue even if the token
-  expires meanwhile; whether a report is sent is decided when it is queued.
+  every ``report_retry_interval`` s (--report-retry-interval, default 1) until HTTP 200, at most
+  ``report_max_attempts`` (--report-max-attempts, default 30) tries, then given up. In order per
+  target: a report the app does not answer with 200 holds back that target's later reports until it
+  is delivered or given up (at most (attempts - 1) x interval plus the timeouts; 29 s by default for
+  an app answering 400), never other targets'. The real PBX's schedule is undocumented. Retries
+  continue even if the token expires meanwhile; whether a report is sent is decided when it is queued.
+- ExtensionStatus ``Idle`` only for analog (type FXS) extensions, as documented; a SIP phone back on
+  hook reports ``Registered``.
 - Call sequences (calls are compressed in time: all reports are queued at once, the clock is not
   moved; NewCdr.timestart is the clock when placed, callduraction = ring + talk):
   v1: [ExtensionStatus caller Busy] ALERT[caller] [ExtensionStatus callee Ringing] RING[callee, caller]
@@ -84,16 +95,21 @@ Reports
   Prompt names that are numeric, or not in ``prompts`` when that list is set, are 10023.
 - extension/dial_extension, extension/dial_outbound (v1) and call/dial (v2) place an answered 30 s call.
 - DTMF: one report per digit, ``info`` the digit, ``flag`` the 0-based index (string in v1, number in
-  v2), ``infos`` the digits so far; a new call by default, ending with a NewCdr to ``callpath``.
+  v2); v2 also ``infos`` (the digits so far), v1 not (its English page documents info and flag only);
+  a new call by default, ending with a NewCdr to ``callpath`` (v2 parties only; v1 has none).
 - ConfigChange (type extension, operation update) after extension/update and per checked-out room.
 
 Hotel, alarms, voicemail, routes
 - hotel/checkout: all listed extensions must exist (else 10006, nothing changed); each gets voicemail
   emptied, removed from every outbound route, alarms deleted, username reset to the extension number.
 - wakeupcall: ids from one PBX-wide counter; one alarm per (extension, time) -> 10022; bad time/type/
-  weekdays/repeats -> 10020; v2 requires ``repeats`` (10004). ``wakeup`` may be an array (first element
-  used) or an object in both versions. Query: v1 ``{"wakeups": []}`` when empty, v2 just Success.
-  Delete without ``wakeupid`` (or "all") deletes every alarm of the listed extensions.
+  weekdays/repeats -> 10020; v2 requires ``repeats`` (10004). ``wakeup`` must have the documented
+  shape: an array on v1 (first element used), an object on v2 (create and update); the other shape is
+  10004. Query: v1 ``{"wakeups": []}`` when empty, v2 just Success.
+  Delete without ``wakeupid`` (or "all") deletes every alarm of the listed extensions; the 2017 form
+  ``{"extid", "time"}`` deletes only that extension's alarm at that time (10021 if there is none).
+- deviceinfo ``systemtime``: local time plus ``UTC`` for a zero offset, else ``UTC+8``/``UTC-8``/
+  ``UTC+5:30`` (the sample shows "2021-05-24 23:25:20 UTC-8").
 - outroute/update (v2 only): fields present are replaced; ``extensions`` REPLACES the member list.
   Unknown route id/name -> 10073 (the real "route does not exist" code is past the readable table).
 - voicemail/delete without ``voicemailstatus`` means "all"; unknown file -> 20018.
@@ -102,10 +118,12 @@ Downloads
 - get_random randoms: 32 hex, 30 s on the clock, single use (spent by the first successful download),
   valid only from ``allowedip`` or, when absent, from the session's login IP / heartbeat ipaddr
   (else 20015). Wrong, used or expired random -> 20020 (CDR), 20012 (recording), 20017 (voicemail).
-- cdr/get_random with no matching record answers 20021 (rather than an empty CSV later); bad time
-  format or end before start -> 20019. The CSV is UTF-8 with CRLF, header = the NewCdr field names
-  (emulator convention), ``dsttrcunkname``/"NO ANSWERED" on the v2 path. Errors of GET downloads
-  are the JSON envelope.
+- cdr/get_random for a period without calls: API.md does not say; the emulator answers 20021 ("CDR
+  does not exist", the documented code) at get_random by default, rather than an empty CSV later;
+  ``cdr_empty_period="empty_csv"`` issues the random and the download is the header line alone. Clients
+  should take both as "no calls". Bad time format or end before start -> 20019. The CSV is UTF-8 with
+  CRLF, header = the NewCdr field names (emulator convention; ``cdr_csv_headings`` renames columns),
+  ``dsttrcunkname``/"NO ANSWERED" on the v2 path. Errors of GET downloads are the JSON envelope.
 - Recording/voicemail downloads are one second of 8 kHz silence (WAV).
 
 Throttling and faults

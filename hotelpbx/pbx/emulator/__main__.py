@@ -55,6 +55,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="place plausible guest calls in the background",
     )
     parser.add_argument("--traffic-interval", type=float, default=float(_env("TRAFFIC_INTERVAL", 5.0)))
+    parser.add_argument(
+        "--report-retry-interval",
+        type=float,
+        default=float(_env("REPORT_RETRY_INTERVAL", 1.0)),
+        help="seconds between tries of a report the app did not answer with 200",
+    )
+    parser.add_argument(
+        "--report-max-attempts",
+        type=int,
+        default=int(_env("REPORT_MAX_ATTEMPTS", 30)),
+        help="tries per report before it is given up; later reports to that app wait meanwhile",
+    )
+    parser.add_argument(
+        "--report-transport",
+        choices=["HTTP", "TCP"],
+        type=str.upper,
+        default=str(_env("REPORT_TRANSPORT", "HTTP")).upper(),
+        help="the API page's Report Method, echoed as v2 login `transport`; TCP: no HTTP reports on v2",
+    )
+    parser.add_argument(
+        "--login-replaces-token",
+        action="store_true",
+        default=_flag("LOGIN_REPLACES_TOKEN"),
+        help="a newer login deletes older tokens (they answer errno 20004)",
+    )
     parser.add_argument("--certfile", default=_env("CERTFILE", None))
     parser.add_argument("--keyfile", default=_env("KEYFILE", None))
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
@@ -68,6 +93,10 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         "sn": args.sn,
         "time_zone": args.time_zone,
         "trunks": [t.strip() for t in args.trunks.split(",") if t.strip()],
+        "report_retry_interval": args.report_retry_interval,
+        "report_max_attempts": args.report_max_attempts,
+        "report_transport": args.report_transport,
+        "login_replaces_token": args.login_replaces_token,
     }
     values.update(parse_extensions_argument(args.extensions))
     return EmulatorConfig(**values)

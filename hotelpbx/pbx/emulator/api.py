@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotelpbx.pbx.emulator.api")
 
 VERSIONS = ("v1.1.0", "v2.0.0")
+COMPACT = (",", ":")  # the PBX answers compact JSON, no spaces after separators
 SECRET_KEYS = {"password", "token", "secret", "registerpassword", "loginpassword", "vmsecret"}
 
 
@@ -85,8 +86,8 @@ ROUTES: dict[str, dict[str, Route]] = {
 
 def envelope(payload: dict[str, Any] | None = None, errno: str | None = None) -> bytes:
     if errno is not None:
-        return json.dumps({"status": "Failed", "errno": errno}).encode()
-    return json.dumps({"status": "Success", **(payload or {})}).encode()
+        return json.dumps({"status": "Failed", "errno": errno}, separators=COMPACT).encode()
+    return json.dumps({"status": "Success", **(payload or {})}, separators=COMPACT).encode()
 
 
 def redact(body: Any) -> Any:

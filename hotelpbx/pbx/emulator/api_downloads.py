@@ -92,8 +92,8 @@ def cdr_random(ctx: Context) -> dict[str, Any]:
     if end < start:
         raise ApiError(CDR_TIME_FORMAT, "endtime before starttime")
     params = {"numbers": numbers, "starttime": start, "endtime": end}
-    # Emulator choice: "no records" is reported here (20021) rather than as an empty CSV.
-    if not _matching_cdrs(ctx, params):
+    # Emulator choice (cdr_empty_period): "no records" is 20021 here by default, not an empty CSV later.
+    if ctx.emu.config.cdr_empty_period != "empty_csv" and not _matching_cdrs(ctx, params):
         raise ApiError(CDR_NOT_FOUND)
     random = _issue(ctx, "cdr", params)
     return {ctx.ext_key: raw, "starttime": start, "endtime": end, "random": random}
@@ -102,6 +102,8 @@ def cdr_random(ctx: Context) -> dict[str, Any]:
 def cdr_download(ctx: Context) -> FileBody:
     params = _redeem(ctx, "cdr", CDR_RANDOM_INVALID)
     columns = ["dsttrcunkname" if f == "desttrunkname" and ctx.v2 else f for f in CDR_FIELDS]
+    headings = ctx.emu.config.cdr_csv_headings
+    columns = [headings.get(f, column) for f, column in zip(CDR_FIELDS, columns, strict=True)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

@@ -38,9 +38,16 @@ def checkout(ctx: Context) -> dict[str, Any]:
 
 
 def _alarm_body(ctx: Context) -> dict[str, Any]:
-    """`wakeup` is an array in v1 (only the first element counts) and an object in v2: accept both."""
+    """`wakeup` in the documented shape only: an array on v1 (first element used), an object on v2.
+
+    The other shape answers 10004, as a missing parameter would.
+    """
     raw = ctx.body.get("wakeup")
-    if isinstance(raw, list):
+    if ctx.v2 and not isinstance(raw, dict):
+        raise ApiError(MISSING_PARAM, "wakeup must be an object on v2")
+    if not ctx.v2:
+        if not isinstance(raw, list):
+            raise ApiError(MISSING_PARAM, "wakeup must be an array")
         raw = raw[0] if raw else None
     if not isinstance(raw, dict) or not raw:
         raise ApiError(MISSING_PARAM, "wakeup")
@@ -107,8 +114,14 @@ def wakeup_delete(ctx: Context) -> dict[str, Any]:
     emu = ctx.emu
     numbers = ctx.extensions()
     raw_ids = ctx.param("wakeupid")
+    old_time = ctx.param("time")
     candidates = [a for n in numbers for a in emu.state.alarms_of(n)]
-    if not raw_ids or raw_ids.lower() == "all":
+    if not raw_ids and old_time:
+        # The 2017 (v1.0.x) form names the alarm by its time: only that alarm goes.
+        doomed = [a["wakeupid"] for a in candidates if a["time"] == old_time]
+        if not doomed:
+            raise ApiError(WAKEUP_NOT_FOUND, old_time)
+    elif not raw_ids or raw_ids.lower() == "all":
         doomed = [a["wakeupid"] for a in candidates]
     else:
         doomed = split_list(raw_ids)

@@ -22,9 +22,9 @@ def _port(value: Any) -> str | None:
     return str(int(text))
 
 
-def _urltag(body: dict[str, Any]) -> str | None:
-    """Login uses `urltag`; the English v1 heartbeat page says `urlflag`: accept both."""
-    for key in ("urltag", "urlflag"):
+def _urltag(body: dict[str, Any], v2: bool) -> str | None:
+    """v2 documents only `urltag`; the English v1 pages say `urlflag`: on v1 accept both."""
+    for key in ("urltag",) if v2 else ("urltag", "urlflag"):
         if body.get(key) is not None and str(body[key]).strip() != "":
             return "1" if str(body[key]).strip() == "1" else "0"
     return None
@@ -52,17 +52,19 @@ def login(ctx: Context) -> dict[str, Any]:
     if port is None:
         raise ApiError(WRONG_PORT)
     emu.sessions.record_success(ip)
+    if emu.config.login_replaces_token:
+        emu.sessions.drop_all()
     session = emu.sessions.create(
         api_version=ctx.api_version,
         version=ctx.param("version"),
         source_ip=ip,
         port=port,
         url=ctx.param("url"),
-        urltag=_urltag(ctx.body) or "0",
+        urltag=_urltag(ctx.body, ctx.v2) or "0",
     )
     payload = {"token": session.token}
     if ctx.v2:
-        payload["transport"] = "HTTP"
+        payload["transport"] = emu.config.report_transport
     return payload
 
 
@@ -80,7 +82,7 @@ def heartbeat(ctx: Context) -> dict[str, Any]:
         session.ipaddr = ctx.param("ipaddr")
     if "url" in body and body["url"] is not None:
         session.url = str(body["url"]).strip()
-    tag = _urltag(body)
+    tag = _urltag(body, ctx.v2)
     if tag is not None:
         session.urltag = tag
     if ctx.v2 and "version" in body and body["version"] is not None:

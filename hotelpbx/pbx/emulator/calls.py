@@ -202,7 +202,6 @@ class CallSimulator:
                     "call": [party.v1()],
                     "info": digit,
                     "flag": str(index),
-                    "infos": digits[: index + 1],
                     "sn": self.config.sn,
                 }
                 v2 = {
@@ -401,7 +400,19 @@ class CallSimulator:
     def _ext_status(self, parties: list[Party], status: str) -> list[Report]:
         if not self.config.extension_status_reports:
             return []
-        return [extension_status(self.config.sn, p.number, status) for p in parties if p.kind == "ext"]
+        reports = []
+        for party in parties:
+            if party.kind != "ext":
+                continue
+            shown = status
+            if status == "Idle" and not self._is_analog(party.number):
+                shown = "Registered"  # a SIP phone back on hook: `Idle` is documented for FXS ports only
+            reports.append(extension_status(self.config.sn, party.number, shown))
+        return reports
+
+    def _is_analog(self, number: str) -> bool:
+        ext = self.state.extensions.get(str(number)) or {}
+        return str(ext.get("type", "")).upper() == "FXS"
 
     # --- helpers --------------------------------------------------------------------------------------
     def _failed_outbound(

@@ -51,9 +51,11 @@ class Clock:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
 
     def zone_label(self) -> str:
-        """deviceinfo's zone suffix, e.g. "UTC+1" or "UTC-5:30"."""
+        """deviceinfo's zone suffix, e.g. "UTC" (zero offset), "UTC+8", "UTC-8" or "UTC-5:30"."""
         delta = self.now().utcoffset() or timedelta(0)
         minutes = int(delta.total_seconds() // 60)
+        if minutes == 0:
+            return "UTC"
         sign = "+" if minutes >= 0 else "-"
         hours, mins = divmod(abs(minutes), 60)
         return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")

@@ -35,6 +35,11 @@ class EmulatorConfig:
     token_idle_seconds: float = 1800.0
     single_subscriber: bool = True
     report_renews_token: bool = False
+    # A newer login deletes every older token (they answer 20004 afterwards), like logout does.
+    login_replaces_token: bool = False
+    # The API page's Report Method, echoed in the v2 login answer as `transport`: "HTTP" or "TCP".
+    # With "TCP" no report reaches a v2 session over HTTP (v1 sessions always get HTTP reports).
+    report_transport: str = "HTTP"
     # Login protection (API.md section 3.6)
     login_max_failures: int = 5
     login_block_seconds: float = 600.0
@@ -57,6 +62,12 @@ class EmulatorConfig:
     alarm_answer: bool = True
     # The caller number shown in NewCdr for wake-up calls: undocumented on the real PBX.
     wakeup_callfrom: str = "wakeup"
+    # CDR export: the real column names are undocumented; this renames the emulator's columns (NewCdr
+    # field name -> heading), e.g. {"callid": "Call ID"}, to test clients against other exports.
+    cdr_csv_headings: dict[str, str] = field(default_factory=dict)
+    # cdr/get_random for a period without calls: "errno" answers 20021 there (documented "CDR does not
+    # exist"); "empty_csv" issues the random and the download is the header line alone.
+    cdr_empty_period: str = "errno"
     # Known custom prompts; None accepts any prompt name (otherwise unknown names give 10023).
     prompts: list[str] | None = None
     random_seed: int | None = None

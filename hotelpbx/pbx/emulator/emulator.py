@@ -135,8 +135,15 @@ class Emulator:
     def publish(self, reports: list[Report], delay: float = 0.0) -> None:
         """Queue reports for every subscribed session (nothing when no app is logged in)."""
         with self.lock:
-            targets = self.sessions.subscribers(self.config.single_subscriber)
+            targets = self._subscribers()
             self._send(targets, reports, delay)
+
+    def _subscribers(self) -> list[Session]:
+        """Sessions that get reports over HTTP: with Report Method TCP, v2 sessions get none here."""
+        sessions = self.sessions.subscribers(self.config.single_subscriber)
+        if self.config.report_transport.upper() == "TCP":
+            sessions = [s for s in sessions if s.api_version != "v2.0.0"]
+        return sessions
 
     def _send(self, sessions: list[Session], reports: list[Report], delay: float = 0.0) -> None:
         for report in reports:
@@ -152,7 +159,7 @@ class Emulator:
     def push_raw(self, body: bytes | str) -> None:
         data = body.encode() if isinstance(body, str) else bytes(body)
         with self.lock:
-            for session in self.sessions.subscribers(self.config.single_subscriber):
+            for session in self._subscribers():
                 if self.faults.take_drop():
                     self.pusher.record_dropped(session.target, data, "raw")
                 else:
@@ -273,7 +280,7 @@ class Emulator:
     def reboot(self) -> None:
         """Restart the PBX: BootUp goes to the apps logged in just before; all tokens are then gone."""
         with self.lock:
-            before = self.sessions.subscribers(self.config.single_subscriber)
+            before = self._subscribers()
             self.sessions.drop_all()
             self.randoms.clear()
             self.boot_time = self.clock.time()

@@ -122,7 +122,7 @@ def test_non_post_is_20001_and_non_json_is_20000(api):
     token = api.login()
     with api.raw(api.url("deviceinfo/query", token), data=None, method="GET") as response:
         assert response.status == 200
-        assert response.read() == b'{"status": "Failed", "errno": "20001"}'
+        assert response.read() == b'{"status":"Failed","errno":"20001"}'
     with api.raw(api.url("deviceinfo/query", token), data=b"{}", method="PUT") as response:
         assert b'"20001"' in response.read()
     assert api.post("deviceinfo/query", token=token, data=b"<xml/>") == {"status": "Failed", "errno": "20000"}

@@ -56,7 +56,7 @@ def test_cdr_random_is_single_use_and_csv_has_newcdr_columns(api, emu):
     ]
     # second use of the same random
     _, again = api.get("cdr/download", query)
-    assert again == b'{"status": "Failed", "errno": "20020"}'
+    assert again == b'{"status":"Failed","errno":"20020"}'
 
 
 def test_cdr_random_expires_after_30_clock_seconds(api, emu):
@@ -70,7 +70,7 @@ def test_cdr_random_expires_after_30_clock_seconds(api, emu):
     _, data = api.get(
         "cdr/download", _download_query("number", "2101", start, end, token, random), version=V2
     )
-    assert data == b'{"status": "Failed", "errno": "20020"}'
+    assert data == b'{"status":"Failed","errno":"20020"}'
 
 
 def test_cdr_v2_csv_uses_v2_spellings_and_filters_by_extension(api, emu):
@@ -104,9 +104,9 @@ def test_cdr_errors(api, emu):
         == "20021"
     )
     _, data = api.get("cdr/download", _download_query("extid", "all", start, end, token, "0" * 32))
-    assert data == b'{"status": "Failed", "errno": "20020"}'
+    assert data == b'{"status":"Failed","errno":"20020"}'
     _, data = api.get("cdr/download", _download_query("extid", "all", start, end, "", "0" * 32))
-    assert data == b'{"status": "Failed", "errno": "20005"}'
+    assert data == b'{"status":"Failed","errno":"20005"}'
 
 
 def test_cdr_allowedip_is_enforced(api, emu):
@@ -119,7 +119,7 @@ def test_cdr_allowedip_is_enforced(api, emu):
         token=token,
     )["random"]
     _, data = api.get("cdr/download", _download_query("extid", "all", start, end, token, random))
-    assert data == b'{"status": "Failed", "errno": "20015"}'
+    assert data == b'{"status":"Failed","errno":"20015"}'
 
 
 def test_recording_download(api, emu):

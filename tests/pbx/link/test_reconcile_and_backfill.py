@@ -243,3 +243,19 @@ def test_an_older_phone_state_processed_late_does_not_overwrite_a_newer_one(pbx,
     process_event(busy.pk)  # the Busy report's handler runs late (a retry)
     room.refresh_from_db()
     assert room.phone_status == "Idle"
+
+
+def test_a_cdr_export_without_a_call_id_column_is_a_failed_run_showing_its_header(
+    pbx, hotel_rooms, desk_client
+):
+    pbx.config.cdr_csv_headings = {"callid": "Call Reference", "timestart": "Started"}
+    pbx.place_call(kind="outbound", src=hotel_rooms[0].extension, dst="00442071234567")
+
+    job = backfill_gap(trigger="test", hours=2)
+
+    assert job.status == JobStatus.FAILED and job.repaired == 0 and job.total == 1
+    assert job.error.startswith("the call-record CSV has no call id column; its header is: Call Reference,")
+    assert job.detail["header"][:2] == ["Call Reference", "Started"]
+    assert not PbxEvent.objects.filter(source="backfill").exists()
+    page = desk_client.get("/pbx/").content.decode()
+    assert "Failed" in page and "its header is: Call Reference, Started, callfrom" in page
