@@ -31,5 +31,11 @@ class RoomNotReady(RoomRuleError):
         self.confirmable = confirmable
 
 
+class NotPermitted(RoomRuleError):
+    """The hotel allows the change, but not to this role (e.g. housekeeping taking a room out of service)."""
+
+    code = "not_permitted"
+
+
 class StayStateError(RoomRuleError):
     code = "stay_state"

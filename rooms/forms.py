@@ -6,9 +6,8 @@ from django import forms
 
 from hotelpbx.core.timeutil import hotel_today
 
-from .models import Guest, HousekeepingStatus, Language, PhoneClass, Room, RoomType
+from .models import Guest, HousekeepingStatus, Language, PhoneClass, Room, RoomStatusTarget, RoomType
 from .selectors import BoardFilters
-from .services import RoomStatusTarget
 
 MAX_ADULTS = 8
 
@@ -166,7 +165,7 @@ class RoomMoveForm(BootstrapForm):
 
 
 class RoomStatusForm(BootstrapForm):
-    status = forms.ChoiceField(choices=[(s, RoomStatusTarget.LABELS[s]) for s in RoomStatusTarget.ALL])
+    status = forms.ChoiceField(choices=RoomStatusTarget.choices)
     reason = forms.CharField(max_length=200, required=False)
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

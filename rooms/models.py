@@ -35,6 +35,28 @@ class ServiceState(models.TextChoices):
     OUT_OF_SERVICE = "out_of_service", "Out of service"
 
 
+class RoomStatusTarget(models.TextChoices):
+    """What a tap on the tablet, a desk change or a phone code can ask a room to become: a housekeeping
+    status, out of order / out of service, or back in service. Not stored as such on a room."""
+
+    DIRTY = HousekeepingStatus.DIRTY.value, "Dirty"
+    CLEAN = HousekeepingStatus.CLEAN.value, "Clean"
+    INSPECTED = HousekeepingStatus.INSPECTED.value, "Inspected"
+    OUT_OF_ORDER = ServiceState.OUT_OF_ORDER.value, "Out of order"
+    OUT_OF_SERVICE = ServiceState.OUT_OF_SERVICE.value, "Out of service"
+    IN_SERVICE = "in_service", "Back in service"
+
+    @property
+    def is_housekeeping(self) -> bool:
+        """Dirty, clean or inspected: the housekeeping cycle."""
+        return self.value in HousekeepingStatus.values
+
+    @property
+    def takes_out_of_service(self) -> bool:
+        """Out of order or out of service: the room cannot take a guest."""
+        return self in (RoomStatusTarget.OUT_OF_ORDER, RoomStatusTarget.OUT_OF_SERVICE)
+
+
 class Room(models.Model):
     number = models.CharField(max_length=8, unique=True)
     floor = models.SmallIntegerField(db_index=True)

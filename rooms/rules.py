@@ -1,7 +1,6 @@
 """Which room status changes a role may make. Services enforce the hotel's rules; this is who may ask."""
 
-from .models import Room, ServiceState
-from .services import RoomStatusTarget
+from .models import Room, RoomStatusTarget, ServiceState
 
 
 def housekeeping_refusal(room: Room, status: str) -> str | None:

@@ -11,7 +11,14 @@ from django.utils import timezone
 from hotelpbx.core.audit import audit_record
 from hotelpbx.core.timeutil import hotel_today
 
-from .errors import InvalidTransition, RoomNotAvailable, RoomNotReady, RoomRuleError, StayStateError
+from .errors import (
+    InvalidTransition,
+    NotPermitted,
+    RoomNotAvailable,
+    RoomNotReady,
+    RoomRuleError,
+    StayStateError,
+)
 from .models import (
     Guest,
     HousekeepingStatus,
@@ -19,6 +26,7 @@ from .models import (
     Room,
     RoomMove,
     RoomStatusChange,
+    RoomStatusTarget,
     RoomType,
     ServiceState,
     StatusSource,
@@ -26,33 +34,11 @@ from .models import (
     StayStatus,
 )
 from .phone import PhoneChange, phone_sync
+from .rules import housekeeping_refusal
 
 # ----------------------------------------------------------------------------------------------------
 # Room status
 # ----------------------------------------------------------------------------------------------------
-
-
-class RoomStatusTarget:
-    """What a tap on the tablet, a desk change or a phone code can ask a room to become."""
-
-    DIRTY = HousekeepingStatus.DIRTY.value
-    CLEAN = HousekeepingStatus.CLEAN.value
-    INSPECTED = HousekeepingStatus.INSPECTED.value
-    OUT_OF_ORDER = ServiceState.OUT_OF_ORDER.value
-    OUT_OF_SERVICE = ServiceState.OUT_OF_SERVICE.value
-    IN_SERVICE = "in_service"
-
-    HOUSEKEEPING = (DIRTY, CLEAN, INSPECTED)
-    SERVICE = (OUT_OF_ORDER, OUT_OF_SERVICE)
-    ALL = (DIRTY, CLEAN, INSPECTED, OUT_OF_ORDER, OUT_OF_SERVICE, IN_SERVICE)
-    LABELS = {
-        DIRTY: "Dirty",
-        CLEAN: "Clean",
-        INSPECTED: "Inspected",
-        OUT_OF_ORDER: "Out of order",
-        OUT_OF_SERVICE: "Out of service",
-        IN_SERVICE: "Back in service",
-    }
 
 
 # Housekeeping moves a room dirty -> clean -> inspected; any used or re-checked room goes back to dirty.
@@ -94,19 +80,20 @@ def room_set_status(
     until: date | None = None,
 ) -> Room:
     """Change a room's housekeeping or service status; valid transitions only, history kept."""
-    if status not in RoomStatusTarget.ALL:
+    if status not in RoomStatusTarget.values:
         raise InvalidTransition(f"Unknown room status {status!r}.")
+    target = RoomStatusTarget(status)
     reason = (reason or "").strip()
     with transaction.atomic():
         room = Room.objects.select_for_update().get(pk=room.pk)
-        if status in RoomStatusTarget.HOUSEKEEPING:
+        if target.is_housekeeping:
             before = room.housekeeping_status
             if status not in HOUSEKEEPING_TRANSITIONS[before]:
                 raise InvalidTransition(_refuse_housekeeping(before, status))
             room.housekeeping_status = status
             room.save(update_fields=["housekeeping_status", "updated_at"])
             change = PhoneChange.HOUSEKEEPING
-        elif status in RoomStatusTarget.SERVICE:
+        elif target.takes_out_of_service:
             before = room.service_state
             if before == status:
                 raise InvalidTransition(f"The room is already {ServiceState(status).label.lower()}.")
@@ -148,6 +135,24 @@ def room_set_status(
         )
         phone_sync(room, change=change)
     return room
+
+
+def room_staff_set_status(
+    *,
+    room: Room,
+    status: str,
+    by=None,
+    housekeeping: bool = False,
+    reason: str = "",
+    until: date | None = None,
+) -> Room:
+    """A member of staff asks for a room status, from the desk, the tablet or the API. Housekeeping's
+    requests are recorded as from the tablet and may not take a room out of service or put it back
+    (rules.housekeeping_refusal: raises NotPermitted); the change itself is `room_set_status`."""
+    if housekeeping and (refusal := housekeeping_refusal(room, status)):
+        raise NotPermitted(refusal)
+    source = StatusSource.TABLET if housekeeping else StatusSource.DESK
+    return room_set_status(room=room, status=status, by=by, source=source, reason=reason, until=until)
 
 
 def room_set_dnd(*, room: Room, dnd: bool, by=None, source: str = StatusSource.DESK) -> Room:
@@ -327,15 +332,23 @@ def stay_check_in(
 
 def stay_walk_in(
     *,
-    guest: Guest,
     room: Room,
     departure: date,
+    guest: Guest | None = None,
+    new_guest: dict | None = None,
     phone_class: str = PhoneClass.NATIONAL,
     adults: int = 1,
     by=None,
     confirm_not_ready: bool = False,
 ) -> Stay:
+    """A guest without a reservation, checked in today: an existing `guest`, or a new one made from the
+    `new_guest` fields (Guest.full_clean: raises ValidationError). The guest, the stay and the check-in are
+    one transaction, so a refused check-in leaves neither a new guest nor a reservation behind."""
+    if (guest is None) == (new_guest is None):
+        raise ValueError("Give either an existing guest or the fields of a new one.")
     with transaction.atomic():
+        if guest is None:
+            guest = guest_create(by=by, **new_guest)
         stay = stay_reserve(
             guest=guest,
             arrival=hotel_today(),

@@ -1,6 +1,6 @@
 """The housekeeping tablet: rooms by floor, one tap to change a room's status.
 
-Thin views: parse the tap, call `services.room_set_status` (source: tablet), render the card again.
+Thin views: parse the tap, call `services.room_staff_set_status` (as housekeeping), render the card again.
 With htmx a tap answers with the one updated card (HTTP 200, success or the rule's message inline:
 htmx 2 does not swap 4xx answers); without JavaScript the same form POSTs and redirects back.
 """
@@ -15,22 +15,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotelpbx.core.timeutil import hotel_now
 
-from . import selectors, services
-from .errors import RoomRuleError
-from .models import Room, StatusSource
-from .rules import housekeeping_refusal
-from .selectors import BoardFilters
-from .services import RoomStatusTarget
+from .. import selectors
+from ..errors import RoomRuleError
+from ..models import Room, RoomStatusTarget
+from ..selectors import BoardFilters
+from ..services import room_staff_set_status
 
 # How often the tablet's room list refreshes itself (settings.HOUSEKEEPING_REFRESH_SECONDS may override).
 DEFAULT_REFRESH_SECONDS = 30
 
 # One button each; the order is the order of the work.
-STATUS_BUTTONS = [
-    (RoomStatusTarget.DIRTY, "Dirty"),
-    (RoomStatusTarget.CLEAN, "Clean"),
-    (RoomStatusTarget.INSPECTED, "Inspected"),
-]
+STATUS_BUTTONS = [(t.value, t.label) for t in RoomStatusTarget if t.is_housekeeping]
 
 OUT_OF_ORDER_REASONS = [
     "Plumbing",
@@ -44,8 +39,8 @@ OUT_OF_ORDER_REASONS = [
 # What a tablet may ask for: housekeeping states, out of order (with a reason) and back in service.
 TABLET_TARGETS = [
     *STATUS_BUTTONS,
-    (RoomStatusTarget.OUT_OF_ORDER, "Out of order"),
-    (RoomStatusTarget.IN_SERVICE, "Back in service"),
+    (RoomStatusTarget.OUT_OF_ORDER.value, RoomStatusTarget.OUT_OF_ORDER.label),
+    (RoomStatusTarget.IN_SERVICE.value, RoomStatusTarget.IN_SERVICE.label),
 ]
 
 
@@ -127,18 +122,16 @@ def set_status(request: HttpRequest, number: str) -> HttpResponse:
     flash = error = ""
     if not form.is_valid():
         error = " ".join(e for errors in form.errors.values() for e in errors)
-    elif refusal := housekeeping_refusal(room, form.cleaned_data["status"]):
-        error = refusal
     else:
         status = form.cleaned_data["status"]
         try:
-            services.room_set_status(
-                room=room, status=status, by=request.user, source=StatusSource.TABLET, reason=form.reason()
+            room_staff_set_status(
+                room=room, status=status, by=request.user, housekeeping=True, reason=form.reason()
             )
         except RoomRuleError as exc:
             error = exc.message
         else:
-            flash = f"Room {room.number}: {RoomStatusTarget.LABELS[status].lower()}."
+            flash = f"Room {room.number}: {RoomStatusTarget(status).label.lower()}."
 
     if not request.htmx:
         if error:

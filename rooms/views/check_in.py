@@ -1,0 +1,127 @@
+"""Checking guests in: a reservation at the desk, a walk-in, and the room picker both forms use."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import selectors
+from ..errors import RoomRuleError
+from ..forms import CheckInForm, SuggestionsForm, WalkInForm
+from ..models import Guest, Room, Stay, StayStatus
+from ..services import stay_check_in, stay_walk_in
+from ._shared import add_rule_error, render_page, stay_or_404, suggested_rooms
+
+
+@require_GET
+def room_suggestions(request):
+    """htmx: the room picker for the walk-in form, for the party size and room type asked for."""
+    form = SuggestionsForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    rooms = suggested_rooms(adults=data.get("adults") or 1, room_type=data.get("room_type"))
+    return render_page(
+        request, "rooms/_room_choices.html", {"rooms": rooms, "selected": data.get("room", "")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def check_in(request, pk: int):
+    stay = stay_or_404(pk)
+    if stay.status != StayStatus.RESERVED:
+        messages.info(request, f"This stay is already {stay.get_status_display().lower()}.")
+        return redirect("rooms:stay_detail", pk=stay.pk)
+    confirmable = False
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            try:
+                stay = stay_check_in(
+                    stay=stay,
+                    room=form.cleaned_data["room"],
+                    by=request.user,
+                    confirm_not_ready=form.cleaned_data["confirm_not_ready"],
+                    phone_class=form.cleaned_data["phone_class"] or None,
+                )
+            except RoomRuleError as exc:
+                confirmable = add_rule_error(form, exc)
+            else:
+                return _checked_in(request, stay)
+    else:
+        form = CheckInForm(
+            initial={"room": stay.room.number if stay.room else "", "phone_class": stay.phone_class}
+        )
+    selected = form["room"].value() or ""
+    keep = stay.room if stay.room and stay.room.number == selected else None
+    rooms = suggested_rooms(adults=stay.adults, room_type=stay.room_type, keep=keep)
+    context = {"stay": stay, "form": form, "rooms": rooms, "selected": selected, "confirmable": confirmable}
+    return render_page(request, "rooms/check_in.html", context)
+
+
+def _checked_in(request, stay: Stay):
+    """Where both check-in forms land: the stay page, with the PIN the desk gives the guest."""
+    messages.success(
+        request,
+        f"{stay.guest.full_name} is checked in to room {stay.room.number}. "
+        f"Voicemail PIN: {stay.voicemail_pin}",
+    )
+    return redirect("rooms:stay_detail", pk=stay.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def walk_in(request):
+    confirmable = False
+    if request.method == "POST":
+        form = WalkInForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                stay = stay_walk_in(
+                    guest=data["guest"],
+                    new_guest=None if data["guest"] else form.new_guest_fields(),
+                    room=data["room"],
+                    departure=data["departure"],
+                    phone_class=data["phone_class"],
+                    adults=data["adults"],
+                    by=request.user,
+                    confirm_not_ready=data["confirm_not_ready"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except RoomRuleError as exc:
+                confirmable = add_rule_error(form, exc)
+            else:
+                return _checked_in(request, stay)
+    else:
+        form = WalkInForm(
+            initial={"guest": request.GET.get("guest") or None, "room": request.GET.get("room", "")}
+        )
+    guest_query = request.GET.get("guest_q", "").strip()
+    guest_choices = list(selectors.guest_search(guest_query, limit=25)) if guest_query else []
+    chosen = str(form["guest"].value() or "")
+    if chosen.isdigit() and all(str(g.pk) != chosen for g in guest_choices):
+        guest_choices = list(Guest.objects.filter(pk=chosen)) + guest_choices
+    selected = form["room"].value() or ""
+    room_type = getattr(form, "cleaned_data", {}).get("room_type")
+    rooms = suggested_rooms(
+        adults=_int_or(form["adults"].value(), 1),
+        room_type=room_type,
+        keep=Room.objects.select_related("room_type").filter(number=selected).first() if selected else None,
+    )
+    context = {
+        "form": form,
+        "guest_query": guest_query,
+        "guest_choices": guest_choices,
+        "chosen_guest": chosen,
+        "rooms": rooms,
+        "selected": selected,
+        "confirmable": confirmable,
+    }
+    return render_page(request, "rooms/walk_in.html", context)
+
+
+def _int_or(value, default: int) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
