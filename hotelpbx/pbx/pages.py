@@ -20,6 +20,7 @@ def status(request):
         "events": selectors.recent_events(),
         "rejected": selectors.rejected_events(),
         "jobs": selectors.recent_jobs(),
+        "firmware": selectors.firmware(),
     }
     if request.htmx:
         return render(request, "pbx/_status_body.html", context)
