@@ -63,8 +63,8 @@ def _route_members(client, needed: bool) -> dict[str, set[str]] | None:
 
 def _route_gap(desired: DesiredExtension, route_members: dict[str, set[str]]) -> tuple[list[str], list[str]]:
     """(missing, extra) routes of the extension among the managed ones."""
-    missing = [r for r, m in route_members.items() if r in desired.routes and desired.number not in m]
-    extra = [r for r, m in route_members.items() if r not in desired.routes and desired.number in m]
+    missing = sorted(r for r, m in route_members.items() if r in desired.routes and desired.number not in m)
+    extra = sorted(r for r, m in route_members.items() if r not in desired.routes and desired.number in m)
     return missing, extra
 
 
