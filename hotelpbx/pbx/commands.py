@@ -3,7 +3,7 @@
 Ops (all idempotent, so applying one twice leaves the PBX as once):
   extension.update   {"fields": {...}}                       extension/update with those fields
   hotel.checkout     {}                             hotel/checkout (clears voicemail, routes, alarms, name)
-  extension.vacate   {}                             the same without leaving the outbound routes (v1)
+  extension.vacate   {}                             the same without leaving the outbound routes (v1 default)
   outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed`
 """
 
