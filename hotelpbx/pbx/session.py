@@ -83,13 +83,20 @@ def turn(name: str, *, lease_seconds: float = 120.0):
 @contextmanager
 def lease(name: str, *, seconds: float = 120.0, poll: float = 0.05):
     """A lock row taken with a conditional UPDATE ("free or expired -> mine"): each claim is one short
-    write, which SQLite serializes like any other, so exactly one process wins. A holder that dies
-    leaves the row to expire after `seconds`; the lease must outlast the block (a few PBX calls)."""
+    write, which SQLite serializes like any other, so exactly one process wins. A holder whose process
+    died (a killed worker) is taken over at once; otherwise the lease expires after `seconds`, which
+    must outlast the block (a few PBX calls)."""
     holder = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
     LinkLock.objects.get_or_create(name=name)
     while True:
         now = timezone.now()
         free = Q(expires_at__isnull=True) | Q(expires_at__lt=now)
+        # SQLite means one machine: a holder whose process is gone (a killed worker) need not be waited for
+        dead = LinkLock.objects.filter(name=name).values_list("holder", flat=True).first() or ""
+        if dead and _process_alive(dead):
+            dead = ""
+        if dead:
+            free |= Q(holder=dead)
         taken = LinkLock.objects.filter(free, name=name).update(
             holder=holder, expires_at=now + timedelta(seconds=seconds)
         )
@@ -100,6 +107,27 @@ def lease(name: str, *, seconds: float = 120.0, poll: float = 0.05):
         yield
     finally:
         LinkLock.objects.filter(name=name, holder=holder).update(holder="", expires_at=None)
+
+
+def _process_alive(holder: str) -> bool:
+    """Whether the process named in a lock holder ("pid-thread-nonce") still runs on this machine."""
+    try:
+        pid = int(holder.split("-", 1)[0])
+    except ValueError:
+        return True  # not ours to judge: wait for the lease
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    try:  # a killed process nobody reaped yet (a zombie) holds nothing
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _locked_link() -> PbxLink:
