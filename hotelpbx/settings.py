@@ -352,11 +352,12 @@ PBX_CLASS_ROUTES = {
         if item
     )
 }
-# How check-out resets a room phone on API v1.1.0, which has no API to put an extension back into an
-# outbound route: "hotel_checkout" (documented hotel/checkout: clears voicemail and alarms, resets the
-# name, and takes the extension out of the outbound routes, so it cannot call out again until the PBX
-# admin puts it back) or "keep_routes" (the same clean-up call by call, routes left as configured).
-PBX_V1_CHECKOUT = env.str("PBX_V1_CHECKOUT", default="hotel_checkout")
+# How check-out resets a room phone on API v1.1.0, where hotel/checkout also takes the extension out of
+# the outbound routes and only some firmware has outroute/update to put it back: "keep_routes" (the
+# default: the same clean-up call by call, routes changed only through outroute/update where the PBX
+# has it) or "hotel_checkout" (the documented call; without outroute/update the room cannot call out
+# again until the PBX admin puts it back). Check-in never sends hotel/checkout on v1 with keep_routes.
+PBX_V1_CHECKOUT = env.str("PBX_V1_CHECKOUT", default="keep_routes")
 # Show a vacant room's housekeeping status as its phone's display name (e.g. "101 VD").
 PBX_VACANT_NAME_SHOWS_STATUS = env.bool("PBX_VACANT_NAME_SHOWS_STATUS", default=False)
 # Alert when no NewCdr arrived for this long while rooms are occupied.

@@ -5,17 +5,20 @@ The hotel says what each room phone should look like; this module says it in the
 
 from django.conf import settings
 
-from hotelpbx.pbx import commands
+from hotelpbx.pbx import commands, route_gaps
 from hotelpbx.pbx.desired import DesiredExtension, register_provider
 
 from .models import PhoneClass, Room
 from .phone import PhoneChange, PhoneState, desired_phone_state
 
 
-def _routes_for(state: PhoneState) -> tuple[str, ...] | None:
-    """Outbound routes for the class of service; API v1 has no route API, so none are managed there."""
-    if settings.PBX_API_VERSION.startswith("v1"):
-        return None
+def _v1() -> bool:
+    return settings.PBX_API_VERSION.startswith("v1")
+
+
+def _routes_for(state: PhoneState) -> tuple[str, ...]:
+    """Outbound routes for the class of service (API v1 too: where its firmware cannot change them, the
+    link reports the rooms whose routes differ)."""
     if state.barred or not state.occupied or state.phone_class == PhoneClass.INTERNAL:
         return ()
     return tuple(settings.PBX_CLASS_ROUTES.get(state.phone_class, ()))
@@ -26,7 +29,9 @@ def to_desired(state: PhoneState) -> DesiredExtension:
         number=state.extension,
         occupied=state.occupied,
         display_name=state.display_name,
-        dnd=state.dnd,
+        # API v1 bars an out-of-order room by DND: hotel/checkout would take it out of the outbound
+        # routes, which v1 firmware may not be able to undo.
+        dnd=state.dnd or (state.barred and _v1()),
         voicemail=True if state.occupied else None,
         voicemail_pin=state.voicemail_pin or None,
         routes=_routes_for(state),
@@ -34,10 +39,21 @@ def to_desired(state: PhoneState) -> DesiredExtension:
 
 
 def _checkout_op() -> str:
-    """hotel/checkout, unless on API v1 the hotel chose to keep outbound routes (see PBX_V1_CHECKOUT)."""
-    if settings.PBX_API_VERSION.startswith("v1") and settings.PBX_V1_CHECKOUT == "keep_routes":
+    """hotel/checkout, except on API v1 where by default (PBX_V1_CHECKOUT=keep_routes) the same clean-up
+    goes call by call and the outbound routes stay: v1 hotel/checkout also empties them."""
+    if _v1() and settings.PBX_V1_CHECKOUT != "hotel_checkout":
         return "extension.vacate"
     return "hotel.checkout"
+
+
+def _routes(desired: DesiredExtension, reason: str) -> None:
+    managed = sorted({r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes})
+    commands.enqueue(
+        desired.number,
+        "outroute.members",
+        {"routes": sorted(desired.routes or ()), "managed": managed},
+        reason=reason,
+    )
 
 
 def _update(extension: str, reason: str, **fields: str) -> None:
@@ -56,6 +72,8 @@ def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
         # hotel/checkout leaves DND as it was; the next guest must be reachable
         names = {"username": vacant_name} if vacant_name is not None else {}
         _update(state.extension, "check-out: DND off", dnd="off", **names)
+        if _v1():  # v2's hotel/checkout already left the routes
+            _routes(desired, f"check-out of room {room.number}")
     elif change == PhoneChange.CHECK_IN:
         # A clean slate first: if the last guest's check-out never reached the PBX, the new guest must
         # not inherit their voicemail, alarms or routes.
@@ -66,14 +84,11 @@ def phone_state_changed(room: Room, state: PhoneState, *, change: str) -> None:
         dnd = "on" if state.dnd else "off"
         _update(state.extension, f"DND {dnd}", dnd=dnd)
     elif change == PhoneChange.SERVICE:
-        if state.barred:
+        if state.barred and not _v1():
             commands.enqueue(
                 state.extension, "hotel.checkout", reason=f"room {room.number} out of order: barred"
             )
-        if desired.routes is not None:
-            commands.enqueue_sync(desired, reason="service state")
-        elif vacant_name is not None:
-            _update(state.extension, "vacant room name", username=vacant_name)
+        commands.enqueue_sync(desired, reason="service state")
     elif change == PhoneChange.HOUSEKEEPING and vacant_name is not None:
         _update(state.extension, "vacant room name", username=vacant_name)
 
@@ -88,7 +103,13 @@ register_provider(all_rooms_desired)
 
 
 def annotate_sync_state(rooms) -> None:
-    """Sets `room.pbx_sync` = (state, message): in_sync / pending / failed, in one query."""
-    states = commands.sync_states([room.extension for room in rooms]) if rooms else {}
+    """Sets `room.pbx_sync` = (state, message): in_sync / pending / failed (a failed command, or a room
+    left without its outbound routes by firmware that cannot change them), in two queries."""
+    extensions = [room.extension for room in rooms]
+    states = commands.sync_states(extensions) if rooms else {}
+    no_routes = route_gaps.missing_routes(extensions) if rooms else {}
     for room in rooms:
-        room.pbx_sync = states.get(room.extension, ("in_sync", ""))
+        state = states.get(room.extension)
+        if state is None and room.extension in no_routes:
+            state = ("failed", no_routes[room.extension])
+        room.pbx_sync = state or ("in_sync", "")

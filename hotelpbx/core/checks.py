@@ -60,7 +60,7 @@ def pbx_events_host_allowed(app_configs, **kwargs):
 
 @register()
 def pbx_v1_checkout_mode(app_configs, **kwargs):
-    if getattr(settings, "PBX_V1_CHECKOUT", "hotel_checkout") not in {"hotel_checkout", "keep_routes"}:
+    if getattr(settings, "PBX_V1_CHECKOUT", "keep_routes") not in {"hotel_checkout", "keep_routes"}:
         return [Error("PBX_V1_CHECKOUT must be hotel_checkout or keep_routes.", id="hotel.E004")]
     if (
         settings.PBX_URL
@@ -69,8 +69,9 @@ def pbx_v1_checkout_mode(app_configs, **kwargs):
     ):
         return [
             Warning(
-                "API v1.1.0: hotel/checkout takes a room's extension out of the outbound routes and v1 has "
-                "no API to put it back, so after its first check-out a room cannot call out again.",
+                "API v1.1.0: hotel/checkout takes a room's extension out of the outbound routes, and only "
+                "some v1 firmware has outroute/update to put it back: without it a room cannot call out "
+                "again after its first check-out.",
                 hint="Use API v2.0.0 (firmware 30.13.0.30+), or PBX_V1_CHECKOUT=keep_routes.",
                 id="hotel.W003",
             )

@@ -43,6 +43,8 @@ log = logging.getLogger("hotelpbx.pbx.client")
 T = TypeVar("T")
 
 THROTTLED = "10025"
+UNSUPPORTED = "10003"  # no such endpoint on this firmware
+MISSING_PARAM = "10004"
 NO_RECORDS = "20021"
 THROTTLE_RETRIES = 3
 CDR_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -198,6 +200,7 @@ class PbxClient:
         )
         if not self.config.serial:
             self._learn_serial(result.token)
+        _probe_capabilities(self, result.token)
         _announce_login(result)
         return result
 
@@ -324,18 +327,53 @@ class PbxClient:
         """Empties voicemail, removes outbound permission, deletes alarms, resets the name (API.md 5.5)."""
         self.call("hotel/checkout", {self.config.ext_key: _join(numbers)}, config_change=True)
 
-    def _require_v2(self, what: str) -> None:
-        if not self.config.v2:
-            raise PbxPermanentError(f"v1.1.0 has no outbound-route API ({what} needs API v2.0.0)", path=what)
+    def _selected_query(self, path: str, key: str) -> list[dict[str, Any]]:
+        """A route query with the selector the PBX insists on (`{}` may be refused with 10004): `id`,
+        and `name` (the form real v1 clients send) if the PBX wants that one. Returns the first list of
+        dicts in the answer (`key` is what the emulator and a real S300 call it)."""
+        try:
+            answer = self.call(path, {"id": "all"})
+        except PbxPermanentError as exc:
+            if exc.errno != MISSING_PARAM:
+                raise
+            answer = self.call(path, {"name": "all"})
+        items = answer.get(key)
+        if items is None:
+            items = next((v for v in answer.values() if isinstance(v, list)), [])
+        return [item for item in items if isinstance(item, dict)]
 
     def outroute_query(self) -> list[dict[str, Any]]:
-        self._require_v2("outroute/query")
-        answer = self.call("outroute/query", {})
-        # the key is undocumented ("outroutes" in the emulator): take the first list of routes found
-        routes = answer.get("outroutes")
-        if routes is None:
-            routes = next((v for v in answer.values() if isinstance(v, list)), [])
-        return [r for r in routes if isinstance(r, dict)]
+        """Every outbound route (v2; a real S300 answers it on v1.1.0 too; else errno 10003)."""
+        return self._selected_query("outroute/query", "outroutes")
+
+    def inroute_query(self) -> list[dict[str, Any]]:
+        return self._selected_query("inroute/query", "inroutes")
+
+    def trunk_list(self, *, token: str | None = None) -> list[dict[str, str]]:
+        """Name, type and state of every trunk: v1 `trunklist/query`, v2 `trunk/list` (falling back to the
+        v1 path if a v2 firmware lacks it). States are passed on as the PBX spells them. With `token`, one
+        plain request with that token (the login's probe: no re-login from inside a login)."""
+        paths = ["trunk/list", "trunklist/query"] if self.config.v2 else ["trunklist/query"]
+        for path in paths:
+            try:
+                answer = self._post(path, {}, token) if token else self.call(path, {})
+            except PbxPermanentError as exc:
+                if exc.errno != UNSUPPORTED or path == paths[-1]:
+                    raise
+                continue
+            items = answer.get("trunklist") or answer.get("trunks")
+            if items is None:
+                items = next((v for v in answer.values() if isinstance(v, list)), [])
+            return [
+                {
+                    "name": str(t.get("trunkname") or t.get("name") or ""),
+                    "type": str(t.get("type") or ""),
+                    "status": str(t.get("status") or ""),
+                }
+                for t in items
+                if isinstance(t, dict)
+            ]
+        return []
 
     def outroute_set_members(
         self,
@@ -349,7 +387,6 @@ class PbxClient:
 
         Returns the new member list. Writes nothing when the route already has the wanted members.
         """
-        self._require_v2("outroute/update")
         if route is None:  # callers that just read the routes pass the one they read
             route = next((r for r in self.outroute_query() if r.get("name") == route_name), None)
         if route is None:
@@ -502,6 +539,16 @@ def _warn_insecure() -> None:
     if not _insecure_warned:
         _insecure_warned = True
         log.warning("PBX TLS certificate checks are OFF (PBX_TLS_INSECURE): use PBX_CA_BUNDLE instead")
+
+
+def _probe_capabilities(client: PbxClient, token: str) -> None:
+    """Which optional endpoints this firmware has (shown on the PBX page). Never fails the login."""
+    try:
+        from .capabilities import probe
+
+        probe(client, token)
+    except Exception:
+        log.exception("capability probe failed")
 
 
 def _announce_login(result: LoginResult) -> None:

@@ -3,8 +3,8 @@
 Ops (all idempotent, so applying one twice leaves the PBX as once):
   extension.update   {"fields": {...}}                       extension/update with those fields
   hotel.checkout     {}                             hotel/checkout (clears voicemail, routes, alarms, name)
-  extension.vacate   {}                             the same without leaving the outbound routes (v1)
-  outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed` (v2)
+  extension.vacate   {}                             the same without leaving the outbound routes (v1 default)
+  outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed`
 """
 
 import logging
@@ -138,14 +138,24 @@ def _apply_route_membership(number: str, wanted: set[str], managed: list[str], c
     """Make the extension a member of exactly `wanted` among the managed routes.
 
     A route's member list is read, changed and written back whole, so two workers changing different
-    extensions on one route would undo each other: they take turns on one lock. A wanted route the PBX
-    does not have is a failure the desk must see, not a silent success.
+    extensions on one route would undo each other: they take turns on one lock (every database). A
+    wanted route the PBX does not have is a failure the desk must see, not a silent success. Firmware
+    without outroute/update (v1.1.0, errno 10003) is remembered, and the extension's gap is recorded
+    for the board and the PBX page instead.
     """
+    from . import capabilities, route_gaps
     from .client import route_members
     from .session import turn
 
     with turn("outroutes"):
-        routes = {r.get("name", ""): r for r in client.outroute_query()}
+        try:
+            routes = {r.get("name", ""): r for r in client.outroute_query()}
+        except PbxPermanentError as exc:
+            if exc.errno != capabilities.UNSUPPORTED:
+                raise
+            capabilities.remember(capabilities.OUTROUTE_QUERY, False)
+            route_gaps.note(number, missing=wanted, extra=(), reason=route_gaps.NO_QUERY)
+            return
         missing = sorted(wanted - routes.keys())
         if missing:
             raise PbxPermanentError(
@@ -153,15 +163,36 @@ def _apply_route_membership(number: str, wanted: set[str], managed: list[str], c
                 errno="10073",
                 path="outroute/update",
             )
+        changes = []
         for name in managed:
             route = routes.get(name)
             if route is None:
                 continue
             members = route_members(route)
             if name in wanted and number not in members:
-                client.outroute_set_members(name, add=[number], route=route)
+                changes.append((name, route, "add"))
             elif name not in wanted and number in members:
-                client.outroute_set_members(name, remove=[number], route=route)
+                changes.append((name, route, "remove"))
+        lacking = [name for name, _, how in changes if how == "add"]
+        surplus = [name for name, _, how in changes if how == "remove"]
+        if changes and capabilities.known(capabilities.OUTROUTE_UPDATE) is False:
+            route_gaps.note(number, missing=lacking, extra=surplus, reason=route_gaps.NO_UPDATE)
+            return
+        for index, (name, route, how) in enumerate(changes):
+            try:
+                if how == "add":
+                    client.outroute_set_members(name, add=[number], route=route)
+                else:
+                    client.outroute_set_members(name, remove=[number], route=route)
+            except PbxPermanentError as exc:
+                if exc.errno != capabilities.UNSUPPORTED or index:
+                    raise
+                capabilities.remember(capabilities.OUTROUTE_UPDATE, False)
+                route_gaps.note(number, missing=lacking, extra=surplus, reason=route_gaps.NO_UPDATE)
+                return
+        if changes:
+            capabilities.remember(capabilities.OUTROUTE_UPDATE, True)
+        route_gaps.clear(number)
 
 
 def _head(extension: str) -> PbxCommand | None:

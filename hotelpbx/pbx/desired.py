@@ -11,7 +11,7 @@ class DesiredExtension:
     dnd: bool
     voicemail: bool | None  # None: don't manage (a vacant room keeps whatever the PBX has)
     voicemail_pin: str | None  # None: don't manage
-    routes: tuple[str, ...] | None  # outbound routes to be a member of; None: don't manage (API v1)
+    routes: tuple[str, ...] | None  # outbound routes to be a member of; None: don't manage
 
     def update_fields(self) -> dict[str, str]:
         """The extension/update fields that express this state (as strings, the PBX's way)."""

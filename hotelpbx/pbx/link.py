@@ -53,6 +53,9 @@ def keep_alive() -> str:
         )
         if due or link.down_since is not None:
             client.heartbeat()
+            from .capabilities import refresh_trunks
+
+            refresh_trunks(client)  # a dead trunk explains "guests cannot call out"
             return "heartbeat"
         return "fresh"
     except LoginGuardTripped:

@@ -32,6 +32,12 @@ class PbxLink(models.Model):
         max_length=8, blank=True, help_text="The last login answer's `transport` (v2): HTTP or TCP."
     )
     report_transport_at = models.DateTimeField(null=True, blank=True)
+    capabilities = models.JSONField(
+        default=dict, blank=True, help_text="Optional API endpoints this PBX answers (path -> true/false)."
+    )
+    capabilities_checked_at = models.DateTimeField(null=True, blank=True)
+    trunks = models.JSONField(default=list, blank=True, help_text="Trunk names, types and states, last read.")
+    trunks_checked_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -173,3 +179,35 @@ class LinkJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class LinkLock(models.Model):
+    """A named lock with a lease, shared by every process through the database (works on SQLite too).
+
+    Taken with a conditional UPDATE (free or expired -> mine), so exactly one process holds it; a holder
+    that dies leaves it to expire after its lease.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"lock {self.name} ({self.holder or 'free'})"
+
+
+class RouteGap(models.Model):
+    """An extension whose outbound routes differ from what the hotel wants, and the PBX cannot be told
+    (its firmware has no outroute/update): shown to staff, since the guest may not be able to dial out."""
+
+    extension = models.CharField(max_length=16, primary_key=True)
+    missing = models.JSONField(default=list, blank=True, help_text="Wanted routes it is not a member of.")
+    extra = models.JSONField(default=list, blank=True, help_text="Routes it should not be a member of.")
+    reason = models.CharField(max_length=255, blank=True)
+    noted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["extension"]
+
+    def __str__(self) -> str:
+        return f"{self.extension}: missing {', '.join(self.missing) or '-'}"

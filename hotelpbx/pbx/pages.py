@@ -21,6 +21,7 @@ def status(request):
         "rejected": selectors.rejected_events(),
         "jobs": selectors.recent_jobs(),
         "transport_alert": selectors.report_transport_alert(),
+        "firmware": selectors.firmware(),
     }
     if request.htmx:
         return render(request, "pbx/_status_body.html", context)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import commands
+from . import capabilities, commands, route_gaps
 from .desired import DesiredExtension, all_desired
 from .errors import PbxError
 from .models import CommandStatus, JobStatus, LinkJob, PbxCommand
@@ -42,14 +42,30 @@ def differences(
 
 
 def _route_members(client, needed: bool) -> dict[str, set[str]] | None:
-    if not needed:
+    """Members of the managed routes; None when not needed or the firmware cannot list them."""
+    if not needed or capabilities.known(capabilities.OUTROUTE_QUERY) is False:
         return None
     from django.conf import settings
 
-    managed = {r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes}
     from .client import route_members
+    from .errors import PbxPermanentError
 
-    return {r["name"]: route_members(r) for r in client.outroute_query() if r.get("name") in managed}
+    managed = {r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes}
+    try:
+        routes = client.outroute_query()
+    except PbxPermanentError as exc:
+        if exc.errno != capabilities.UNSUPPORTED:
+            raise
+        capabilities.remember(capabilities.OUTROUTE_QUERY, False)
+        return None
+    return {r["name"]: route_members(r) for r in routes if r.get("name") in managed}
+
+
+def _route_gap(desired: DesiredExtension, route_members: dict[str, set[str]]) -> tuple[list[str], list[str]]:
+    """(missing, extra) routes of the extension among the managed ones."""
+    missing = sorted(r for r, m in route_members.items() if r in desired.routes and desired.number not in m)
+    extra = sorted(r for r, m in route_members.items() if r not in desired.routes and desired.number in m)
+    return missing, extra
 
 
 def _busy_since(numbers: list[str], since) -> set[str]:
@@ -70,10 +86,13 @@ def _compare_and_repair(
 ) -> tuple[int, int]:
     """`since`: when `desired` was read from the hotel's rows."""
     drift = repaired = 0
+    cannot_repair: dict[str, str] = {}
     wants_routes = any(d.routes is not None for d in desired)
     for start in range(0, len(desired), BATCH):
         batch = desired[start : start + BATCH]
         routes = _route_members(client, wants_routes)
+        # firmware without outroute/update: route drift is reported, not repaired
+        fixed_routes = capabilities.known(capabilities.OUTROUTE_UPDATE) is False
         actual = {e.get("number"): e for e in client.extension_query([d.number for d in batch])}
         busy = _busy_since([d.number for d in batch], since)
         for want in batch:
@@ -84,7 +103,19 @@ def _compare_and_repair(
                 drift += 1
                 log.warning("extension %s is missing on the PBX", want.number)
                 continue
-            found = differences(want, have, routes)
+            if fixed_routes and routes is not None and want.routes is not None:
+                missing, extra = _route_gap(want, routes)
+                route_gaps.note(want.number, missing=missing, extra=extra, reason=route_gaps.NO_UPDATE)
+                if missing or extra:
+                    parts = [f"not in {', '.join(missing)}"] * bool(missing)
+                    parts += [f"still in {', '.join(extra)}"] * bool(extra)
+                    cannot_repair[want.number] = "; ".join(parts)
+                found = differences(want, have, None)
+                if not found and (missing or extra):
+                    drift += 1
+                    continue
+            else:
+                found = differences(want, have, routes)
             if found:
                 drift += 1
                 with transaction.atomic():
@@ -96,8 +127,17 @@ def _compare_and_repair(
                 repaired += 1
         if job is not None:
             LinkJob.objects.filter(pk=job.pk).update(
-                done=F("done") + len(batch), drift=drift, repaired=repaired
+                done=F("done") + len(batch),
+                drift=drift,
+                repaired=repaired,
+                detail={"cannot_repair": cannot_repair} if cannot_repair else {},
             )
+    if cannot_repair:
+        log.warning(
+            "%s extensions have outbound routes the PBX cannot change: %s",
+            len(cannot_repair),
+            ", ".join(sorted(cannot_repair)),
+        )
     return drift, repaired
 
 

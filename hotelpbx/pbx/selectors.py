@@ -127,3 +127,38 @@ def report_transport_alert() -> str:
         "This alert goes away when a login is answered with HTTP (the app logs in again when the PBX "
         "restarts or drops its token)."
     )
+
+
+@dataclass(frozen=True)
+class Firmware:
+    """What the PBX page shows about the firmware's optional endpoints, the trunks and route gaps."""
+
+    capabilities: list[tuple[str, bool | None]]  # (label, answered?) None: not asked yet or unknown
+    checked_at: datetime | None
+    trunks: list[dict]  # name, type, status, up
+    trunks_checked_at: datetime | None
+    route_gaps: list  # RouteGap rows: rooms whose routes differ and cannot be changed
+
+    @property
+    def trunks_down(self) -> list[dict]:
+        return [t for t in self.trunks if not t["up"]]
+
+    @property
+    def cannot_dial_out(self) -> list:
+        return [g for g in self.route_gaps if g.missing]
+
+
+def firmware() -> Firmware:
+    from .capabilities import LABELS, trunk_is_up
+    from .models import RouteGap
+
+    link = PbxLink.get()
+    caps = link.capabilities or {}
+    trunks = [{**t, "up": trunk_is_up(str(t.get("status", "")))} for t in (link.trunks or [])]
+    return Firmware(
+        capabilities=[(label, caps.get(path)) for path, label in LABELS.items()],
+        checked_at=link.capabilities_checked_at,
+        trunks=trunks,
+        trunks_checked_at=link.trunks_checked_at,
+        route_gaps=list(RouteGap.objects.all()[:500]),
+    )

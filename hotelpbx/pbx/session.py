@@ -3,9 +3,9 @@
 Why the database: web, worker and beat processes all talk to the same PBX. One token for all of them
 (each login would otherwise replace the report target), one count of failed logins (the PBX locks our IP
 after 5), and one queue of configuration calls (the PBX answers 10025 when changes come too fast).
-Logins take turns under a PostgreSQL advisory lock, so two workers never log in at once, while
-reports keep updating PbxLink. On SQLite (the demo) no transaction is held across the HTTP
-call, since it would lock the whole database; two processes may then both log in, which is harmless.
+Logins take turns (a PostgreSQL advisory lock, or a lock row with a lease on SQLite), so two workers
+never log in at once, while reports keep updating PbxLink. No transaction is held across the HTTP
+call: on SQLite it would lock the whole database.
 
 Call this from outside any transaction: a login's attempt record must survive the caller's rollback.
 """
@@ -13,6 +13,11 @@ Call this from outside any transaction: a login's attempt record must survive th
 from __future__ import annotations
 
 import logging
+import os
+import random
+import threading
+import time
+import uuid
 import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -26,7 +31,7 @@ from django.utils import timezone
 
 from .config import PbxConfig
 from .errors import CREDENTIAL_ERRNOS, LoginGuardTripped, PbxError, PbxUnreachable
-from .models import LoginAttempt, PbxLink
+from .models import LinkLock, LoginAttempt, PbxLink
 
 log = logging.getLogger("hotelpbx.pbx.session")
 
@@ -54,12 +59,16 @@ class LoginResult:
 
 
 @contextmanager
-def turn(name: str):
-    """Take turns with every other process for the block: a PostgreSQL advisory lock, held by this
-    connection outside any transaction, so the block's own writes commit as they go and never keep
-    the link's row locked. On SQLite (the single-machine demo) the block just runs."""
+def turn(name: str, *, lease_seconds: float = 120.0):
+    """Take turns with every other process for the block.
+
+    PostgreSQL: an advisory lock held by this connection outside any transaction, so the block's own
+    writes commit as they go and never keep the link's row locked. Other databases (SQLite, the
+    single-machine demo): a lock row with a lease (see `lease`), since SQLite has no advisory locks.
+    """
     if connection.vendor != "postgresql":
-        yield
+        with lease(name, seconds=lease_seconds):
+            yield
         return
     key = zlib.crc32(f"hotelpbx.pbx.{name}".encode())
     with connection.cursor() as cursor:
@@ -69,6 +78,56 @@ def turn(name: str):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+@contextmanager
+def lease(name: str, *, seconds: float = 120.0, poll: float = 0.05):
+    """A lock row taken with a conditional UPDATE ("free or expired -> mine"): each claim is one short
+    write, which SQLite serializes like any other, so exactly one process wins. A holder whose process
+    died (a killed worker) is taken over at once; otherwise the lease expires after `seconds`, which
+    must outlast the block (a few PBX calls)."""
+    holder = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
+    LinkLock.objects.get_or_create(name=name)
+    while True:
+        now = timezone.now()
+        free = Q(expires_at__isnull=True) | Q(expires_at__lt=now)
+        # SQLite means one machine: a holder whose process is gone (a killed worker) need not be waited for
+        dead = LinkLock.objects.filter(name=name).values_list("holder", flat=True).first() or ""
+        if dead and _process_alive(dead):
+            dead = ""
+        if dead:
+            free |= Q(holder=dead)
+        taken = LinkLock.objects.filter(free, name=name).update(
+            holder=holder, expires_at=now + timedelta(seconds=seconds)
+        )
+        if taken:
+            break
+        time.sleep(poll * (0.5 + random.random()))
+    try:
+        yield
+    finally:
+        LinkLock.objects.filter(name=name, holder=holder).update(holder="", expires_at=None)
+
+
+def _process_alive(holder: str) -> bool:
+    """Whether the process named in a lock holder ("pid-thread-nonce") still runs on this machine."""
+    try:
+        pid = int(holder.split("-", 1)[0])
+    except ValueError:
+        return True  # not ours to judge: wait for the lease
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    try:  # a killed process nobody reaped yet (a zombie) holds nothing
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _locked_link() -> PbxLink:

@@ -217,11 +217,29 @@ def test_outroute_membership_on_v2(pbx_client, emulator):
 
 
 @pytest.mark.parametrize("pbx_api_version", ["v1.1.0"])
-def test_outroutes_are_refused_clearly_on_v1(pbx_client, emulator):
+def test_v1_reads_routes_and_an_update_the_firmware_lacks_is_errno_10003(pbx_client, emulator):
+    assert {r["name"] for r in pbx_client.outroute_query()} == {"International", "National", "Local"}
     with pytest.raises(PbxPermanentError) as caught:
         pbx_client.outroute_set_members("International", add=["2101"])
-    assert "v1.1.0 has no outbound-route API" in caught.value.meaning
-    assert emulator.requests_log == []  # refused before any request
+    assert caught.value.errno == "10003"
+    emulator.config.v1_route_update = True
+    assert pbx_client.outroute_set_members("International", add=["2101"]) == ["2101"]
+    assert emulator.state.outroutes[0]["extensions"] == "2101"
+
+
+def test_route_queries_send_a_selector(pbx_client, emulator):
+    pbx_client.outroute_query()
+    pbx_client.inroute_query()
+    bodies = [r["body"] for r in emulator.requests_log if r["path"] in ("outroute/query", "inroute/query")]
+    assert bodies and all(body == {"id": "all"} for body in bodies)  # the login's probe asks too
+
+
+def test_trunk_list_in_both_versions_passes_the_state_on_as_the_pbx_spells_it(
+    pbx_client, emulator, pbx_api_version
+):
+    emulator.set_trunk_status("SIP-Carrier", "Failure")
+    spelled = "Failure" if pbx_api_version == "v2.0.0" else "failure"  # the v1 capture is lower case
+    assert pbx_client.trunk_list() == [{"name": "SIP-Carrier", "type": "SIP", "status": spelled}]
 
 
 def test_wakeup_create_query_update_delete(pbx_client, emulator, pbx_api_version):

@@ -23,7 +23,7 @@ Transport
 - Order of checks: API path/version (10003) -> method (20001; GET only for ``*/download``) -> JSON
   object body (20000; empty body = ``{}``) -> unknown action (10003) -> token (20005/20004/20006) ->
   injected errno fault -> config throttle (10025) -> handler errors. A v1-only path called under v2
-  (or the reverse, e.g. outroute/* on v1, apply on v2) is 10003.
+  (or the reverse, e.g. apply on v2) is 10003.
 - Unknown or read-only fields in extension/update are ignored; numbers are accepted where strings
   are documented; the emulator always answers strings.
 
@@ -110,8 +110,15 @@ Hotel, alarms, voicemail, routes
   ``{"extid", "time"}`` deletes only that extension's alarm at that time (10021 if there is none).
 - deviceinfo ``systemtime``: local time plus ``UTC`` for a zero offset, else ``UTC+8``/``UTC-8``/
   ``UTC+5:30`` (the sample shows "2021-05-24 23:25:20 UTC-8").
-- outroute/update (v2 only): fields present are replaced; ``extensions`` REPLACES the member list.
-  Unknown route id/name -> 10073 (the real "route does not exist" code is past the readable table).
+- Routes and trunks: outroute/query and inroute/query (both versions, as a real S300 on v1 answers)
+  need a selector, ``id`` or ``name`` ("all" or a comma list); ``{}`` or no body is 10004.
+  trunklist/query (v1) and trunk/list (v2) list ``trunkname``/``status``/``type``; v1 spells the state
+  in lower case ("registered", as captured), v2 as documented ("Registered"). Set a state with
+  ``emu.set_trunk_status`` or POST /_emulator/trunk.
+- outroute/update: always on v2; on v1 only with ``v1_route_update`` (``--v1-route-update on``,
+  POST /_emulator/firmware), else 10003 like any endpoint the firmware lacks. Fields present are
+  replaced; ``extensions`` REPLACES the member list. Unknown route id/name -> 10073 (the real "route
+  does not exist" code is past the readable table).
 - voicemail/delete without ``voicemailstatus`` means "all"; unknown file -> 20018.
 
 Downloads

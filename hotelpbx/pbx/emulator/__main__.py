@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='ranges like "2101-2120,3101-3120" or a JSON state file',
     )
     parser.add_argument("--trunks", default=_env("TRUNKS", "SIP-Carrier"), help="comma-separated trunk names")
+    parser.add_argument(
+        "--v1-route-update",
+        choices=("on", "off"),
+        default=str(_env("V1_ROUTE_UPDATE", "off")).lower(),
+        help="whether v1.1.0 has outroute/update (off: errno 10003, as firmware without it)",
+    )
     parser.add_argument("--time-zone", default=_env("TIME_ZONE", "UTC"))
     parser.add_argument(
         "--traffic",
@@ -97,6 +103,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         "report_max_attempts": args.report_max_attempts,
         "report_transport": args.report_transport,
         "login_replaces_token": args.login_replaces_token,
+        "v1_route_update": args.v1_route_update == "on",
     }
     values.update(parse_extensions_argument(args.extensions))
     return EmulatorConfig(**values)

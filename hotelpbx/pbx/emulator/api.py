@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import api_calls, api_downloads, api_extension, api_hotel, api_session
+from . import api_calls, api_downloads, api_extension, api_hotel, api_routes, api_session
 from .api_types import Context, FileBody
 from .errors import ONLY_JSON, ONLY_POST, UNKNOWN_API, ApiError
 
@@ -34,6 +34,8 @@ class Route:
     config: bool = False  # throttled with errno 10025 and recorded in emu.applied
     applied: bool = False  # recorded in emu.applied without throttling
     download: bool = False  # plain GET allowed
+    # Whether this firmware has the endpoint (None: always); without it the path answers 10003.
+    available: Callable[[Emulator], bool] | None = None
 
 
 @dataclass
@@ -63,6 +65,8 @@ COMMON: dict[str, Route] = {
     "cdr/download": Route(api_downloads.cdr_download, download=True),
     "recording/get_random": Route(api_downloads.recording_random),
     "recording/download": Route(api_downloads.recording_download, download=True),
+    "outroute/query": Route(api_routes.outroute_query),
+    "inroute/query": Route(api_routes.inroute_query),
 }
 ROUTES: dict[str, dict[str, Route]] = {
     "v1.1.0": {
@@ -72,14 +76,18 @@ ROUTES: dict[str, dict[str, Route]] = {
         "extension/dial_extension": Route(api_calls.dial_extension),
         "extension/dial_outbound": Route(api_calls.dial_outbound),
         "apply": Route(api_calls.apply),
+        "trunklist/query": Route(api_routes.trunk_list),
+        "outroute/update": Route(
+            api_routes.outroute_update, config=True, available=api_routes.v1_route_update_available
+        ),
     },
     "v2.0.0": {
         **COMMON,
         "extension/list": Route(api_extension.extension_list),
         "call/playprompt": Route(api_calls.playprompt),
         "call/dial": Route(api_calls.dial),
-        "outroute/query": Route(api_calls.outroute_query),
-        "outroute/update": Route(api_calls.outroute_update, config=True),
+        "trunk/list": Route(api_routes.trunk_list),
+        "outroute/update": Route(api_routes.outroute_update, config=True),
     },
 }
 
@@ -128,7 +136,7 @@ def handle(
         if method == "POST":
             body = parse_body(raw_body)
             entry["body"] = redact(body)
-        if route is None:
+        if route is None or (route.available is not None and not route.available(emu)):
             raise ApiError(UNKNOWN_API, action)
         ctx = Context(emu, api_version, action, method, body, query, client_ip)
         with emu.lock:

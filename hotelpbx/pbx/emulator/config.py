@@ -27,6 +27,12 @@ class EmulatorConfig:
     outbound_routes: dict[str, Any] = field(
         default_factory=lambda: {"International": [], "National": [], "Local": []}
     )
+    # trunk name -> {"type": "SIP", "status": "Registered"} (documented spellings; v1 answers lower case)
+    trunk_info: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Inbound routes for inroute/query (fields as captured from a real S300); None: one route per trunk.
+    inbound_routes: list[dict[str, str]] | None = None
+    # Whether v1.1.0 firmware has outroute/update (unverified on hardware): off answers errno 10003.
+    v1_route_update: bool = False
     time_zone: str = "UTC"
     device_name: str = "Yeastar S100"
     firmware: str = "30.13.0.30"

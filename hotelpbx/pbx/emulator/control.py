@@ -107,6 +107,21 @@ def _push(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _trunk(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    """Set a trunk's state, e.g. {"name": "SIP-Carrier", "status": "Failure"} (a dead carrier)."""
+    return emu.set_trunk_status(str(body["name"]), str(body["status"]))
+
+
+def _firmware(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    """Firmware switches: {"v1_route_update": true} gives v1.1.0 an outroute/update."""
+    if "v1_route_update" in body:
+        value = body["v1_route_update"]
+        if not isinstance(value, bool):
+            raise ValueError("v1_route_update must be true or false")
+        emu.config.v1_route_update = value
+    return {"v1_route_update": emu.config.v1_route_update}
+
+
 def _reset(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     emu.reset_logs()
     return {}
@@ -126,11 +141,14 @@ POST: dict[str, Handler] = {
     "reset": _reset,
     "voicemail": _voicemail,
     "push": _push,
+    "trunk": _trunk,
+    "firmware": _firmware,
     "tick": lambda emu, body: {"callids": emu.tick()},
     "wait_idle": lambda emu, body: {"idle": emu.wait_idle(float(body.get("timeout", 5)))},
 }
 GET: dict[str, Handler] = {
     "faults": lambda emu, body: _faults_view(emu),
+    "firmware": lambda emu, body: _firmware(emu, {}),
     "applied": lambda emu, body: list(emu.applied),
     "state": lambda emu, body: emu.snapshot(),
     "requests": lambda emu, body: list(emu.requests_log),

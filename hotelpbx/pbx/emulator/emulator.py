@@ -273,6 +273,16 @@ class Emulator:
                 del self.randoms[random_value]
         return callids
 
+    def set_trunk_status(self, name: str, status: str) -> dict[str, str]:
+        """A trunk goes down or comes back (any of the documented states, e.g. "Failure")."""
+        with self.lock:
+            if name not in self.state.trunk_info:
+                raise KeyError(f"no trunk named {name}")
+            if not status.strip():
+                raise ValueError("status must not be empty")
+            self.state.trunk_info[name]["status"] = status.strip()
+            return {"trunkname": name, **self.state.trunk_info[name]}
+
     def expire_tokens(self) -> int:
         with self.lock:
             return self.sessions.expire_all()

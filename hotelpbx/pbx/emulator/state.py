@@ -111,12 +111,33 @@ class PbxState:
     # neutral CDR records: NewCdr field names (v1 spelling "desttrunkname", status "NO ANSWER")
     cdrs: list[dict[str, str]] = field(default_factory=list)
     trunks: list[str] = field(default_factory=list)
+    # trunk name -> {"type", "status"}; status in the documented spelling ("Registered", "Failure", ...)
+    trunk_info: dict[str, dict[str, str]] = field(default_factory=dict)
+    inroutes: list[dict[str, str]] = field(default_factory=list)
     next_wakeup_id: int = 1
     next_voicemail_seq: int = 0
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> PbxState:
         state = cls(trunks=list(config.trunks))
+        for name in state.trunks:
+            info = {"type": "SIP", "status": "Registered", **config.trunk_info.get(name, {})}
+            state.trunk_info[name] = {k: str(v) for k, v in info.items()}
+        if config.inbound_routes is not None:
+            state.inroutes = [{k: str(v) for k, v in r.items()} for r in config.inbound_routes]
+        else:
+            state.inroutes = [
+                {
+                    "id": str(index),
+                    "name": f"{trunk}-in",
+                    "did": "",
+                    "caller_id": "",
+                    "trunks": trunk,
+                    "desttype": "extension",
+                    "dest": next(iter(config.extensions), ""),
+                }
+                for index, trunk in enumerate(state.trunks, start=100)
+            ]
         numbers = list(config.extensions) + [n for n in config.extension_fields if n not in config.extensions]
         for number in numbers:
             ext = default_extension(str(number))
@@ -165,4 +186,6 @@ class PbxState:
             "outroutes": [dict(r) for r in self.outroutes],
             "cdrs": [dict(c) for c in self.cdrs],
             "trunks": list(self.trunks),
+            "trunk_info": {k: dict(v) for k, v in self.trunk_info.items()},
+            "inroutes": [dict(r) for r in self.inroutes],
         }

@@ -138,7 +138,8 @@ def test_empty_body_and_empty_object_are_accepted(api):
 def test_unknown_paths_and_wrong_version_paths_are_10003(api):
     token = api.login()
     assert api.post("no/such", {}, token=token)["errno"] == "10003"
-    assert api.post("outroute/query", {}, token=token)["errno"] == "10003"  # v2 only
+    assert api.post("call/dial", {}, token=token)["errno"] == "10003"  # v2 only
+    assert api.post("trunk/list", {}, token=token)["errno"] == "10003"  # v2 only
     assert api.post("extensionlist/query", {}, token=token, version="v2.0.0")["errno"] == "10003"
     assert api.post("login", {}, version="v9.9.9")["errno"] == "10003"
 

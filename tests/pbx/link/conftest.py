@@ -43,8 +43,9 @@ def point_settings_at(settings, emu: Emulator, version: str) -> None:
 
 @pytest.fixture(params=["v2.0.0", "v1.1.0"])
 def pbx(request, settings, db):
-    """The emulated PBX, once per API version; settings point the app at it."""
-    emu = start_emulator()
+    """The emulated PBX, once per API version; settings point the app at it. Its v1 firmware has
+    outroute/update (see pbx_v1 for firmware without it)."""
+    emu = start_emulator(v1_route_update=True)
     point_settings_at(settings, emu, request.param)
     emu.version = request.param
     yield emu
