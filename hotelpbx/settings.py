@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /readyz reports the scheduler stale after this many seconds without a beat heartbeat.
 SCHEDULER_STALE_SECONDS = env.int("SCHEDULER_STALE_SECONDS", default=120)
+# Each Celery worker records that it consumes every WORKER_HEARTBEAT_SECONDS; with PBX commands waiting
+# and no worker heard from for WORKER_STALE_SECONDS, the desk's PBX badge turns red.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
 
 # --- The Yeastar S-Series PBX ------------------------------------------------------------------------
 PBX_URL = env.str("PBX_URL", default="")  # e.g. https://192.168.5.150:8088 ; empty: link disabled
@@ -287,7 +291,10 @@ PBX_CDR_SILENCE_HOURS = env.float("PBX_CDR_SILENCE_HOURS", default=4.0)
 PBX_COMMAND_MAX_ATTEMPTS = env.int("PBX_COMMAND_MAX_ATTEMPTS", default=6)
 # A command 'sending' for longer belongs to a worker that died (the longest command: a few calls of
 # PBX_TIMEOUT each, plus pacing).
-PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=300)
+PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=120)
+# With no successful PBX call for this long, beat's keep-alive sends a heartbeat, so the PBX page knows
+# within about a minute that the PBX stopped answering; "logged in" needs a success within this plus 2 min.
+PBX_LINK_CHECK_SECONDS = env.int("PBX_LINK_CHECK_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE.update(
     {
         "pbx-heartbeat": {"task": "hotelpbx.pbx.tasks.heartbeat", "schedule": 60.0},

@@ -148,7 +148,11 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 15.0) -> EmbeddedRedis:
         command = _prepare(self.var_dir)
-        self.process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL)
+        log = (folder(self.var_dir) / "redis.log").open("ab")
+        with log:  # its log goes to a file: a test session's output stays the tests'
+            self.process = subprocess.Popen(
+                command, start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            )
         wait_until_ready(self.var_dir, timeout, self.process)
         return self
 
