@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from hotelpbx.core.heartbeats import last_worker_seen
 from hotelpbx.pbx.models import PbxCommand
+from tests.factories import UserFactory
 
 from .worker import WorkerProcess, wait_until
 
@@ -18,6 +20,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 def badge_level(client) -> str:
     return re.search(r'data-pbx-level="(\w+)"', client.get("/pbx/badge/").content.decode()).group(1)
+
+
+@pytest.fixture
+def desk_client(client):
+    """A desk user (the groups the migrations made are gone after an earlier test's flush)."""
+    Group.objects.get_or_create(name="Front desk")
+    client.force_login(UserFactory(username="desk-heartbeat", role="Front desk"))
+    return client
 
 
 def test_a_killed_worker_turns_the_badge_red_while_commands_wait(settings, tmp_path, desk_client):
