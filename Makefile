@@ -12,14 +12,14 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 .PHONY: help venv run test lint fmt bench up clean
 
 help:
-	@echo "make run    start the demo hotel on http://127.0.0.1:8000/ (web, worker, beat, PBX emulator)"
+	@echo "make run    start the demo hotel on http://127.0.0.1:8000/ (Redis, web, worker, beat, PBX emulator)"
 	@echo "make test   run the whole test suite, browser tests included (PYTEST_ARGS=... to pass options)"
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make fmt    ruff format + ruff check --fix"
 	@echo "make bench  run every bench/*.py"
 	@echo "make up     docker compose up --build (with the PBX emulator unless PBX_URL is set)"
 	@echo "make venv   create .venv with the pinned dependencies"
-	@echo "make clean  remove var/ (SQLite, broker files, static files), .venv and the egg-info"
+	@echo "make clean  remove var/ (SQLite, Redis socket, static files), .venv and the egg-info"
 
 venv: $(VENV)/.installed
 
@@ -44,7 +44,7 @@ test: venv
 	    echo "      Install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
-	@# var/test keeps the suite's files (broker, cache) apart from a running `make run`.
+	@# var/test keeps the suite's files (SQLite, the embedded Redis) apart from a running `make run`.
 	HOTELPBX_VAR_DIR="$${HOTELPBX_VAR_DIR:-$(CURDIR)/var/test}" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

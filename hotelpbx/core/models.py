@@ -48,7 +48,8 @@ class AuditEntry(models.Model):
 
 
 class SchedulerHeartbeat(models.Model):
-    """Beat writes here every 30 s; /readyz calls the scheduler dead when the row goes stale."""
+    """Heartbeats by name: "beat" every 30 s (/readyz calls the scheduler dead when it goes stale) and
+    "worker:<hostname>" from each Celery worker (hotelpbx/core/heartbeats.py)."""
 
     name = models.CharField(max_length=32, unique=True)
     beat_at = models.DateTimeField()

@@ -51,7 +51,11 @@ def keep_alive() -> str:
         due = link.last_heartbeat_at is None or (now - link.last_heartbeat_at).total_seconds() >= (
             settings.PBX_HEARTBEAT_SECONDS
         )
-        if due or link.down_since is not None:
+        # nothing reached the PBX lately: ask it, so a PBX that stopped answering is seen within a minute
+        quiet = link.last_ok_at is None or (now - link.last_ok_at).total_seconds() >= (
+            settings.PBX_LINK_CHECK_SECONDS
+        )
+        if due or quiet or link.down_since is not None:
             client.heartbeat()
             from .capabilities import refresh_trunks
 

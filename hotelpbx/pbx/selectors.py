@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from hotelpbx.core.heartbeats import last_worker_seen
+
 from .models import CommandStatus, EventStatus, LinkJob, PbxCommand, PbxEvent, PbxLink
 
 
@@ -27,13 +29,18 @@ class LinkHealth:
     failed: int
     serial: str
     api_version: str
+    # the Celery workers: when one last reported in, and whether commands wait with none heard from
+    worker_seen_at: datetime | None = None
+    no_worker: bool = False
+    # why "logged in" is no although a token is stored: the PBX is unreachable, or silent
+    login_note: str = ""
 
     @property
     def level(self) -> str:
         """ok / warning / danger, for the badge colour."""
         if not self.enabled:
             return "secondary"
-        if self.guard_tripped or self.down_since or self.failed:
+        if self.guard_tripped or self.down_since or self.failed or self.no_worker:
             return "danger"
         if self.cdr_alert or self.pending or not self.logged_in:
             return "warning"
@@ -47,6 +54,8 @@ class LinkHealth:
             return "PBX login stopped"
         if self.down_since:
             return "PBX unreachable"
+        if self.no_worker:
+            return f"PBX: {self.pending} waiting, no worker"
         if self.failed:
             return f"PBX: {self.failed} failed"
         if self.cdr_alert:
@@ -69,9 +78,15 @@ def link_health() -> LinkHealth:
         .values_list("status", "n")
     )
     now = timezone.now()
+    pending = counts.get(CommandStatus.PENDING, 0) + counts.get(CommandStatus.SENDING, 0)
+    worker_seen_at = last_worker_seen()
+    worker_silent = worker_seen_at is None or now - worker_seen_at > timedelta(
+        seconds=settings.WORKER_STALE_SECONDS
+    )
+    login_note = _login_note(link, now)
     return LinkHealth(
         enabled=bool(settings.PBX_URL),
-        logged_in=bool(link.token),
+        logged_in=bool(link.token) and not login_note,
         token_age=(now - link.token_obtained_at) if link.token and link.token_obtained_at else None,
         last_heartbeat_at=link.last_heartbeat_at,
         last_report_at=link.last_report_at,
@@ -81,11 +96,26 @@ def link_health() -> LinkHealth:
         guard_tripped=link.guard_tripped_at is not None,
         guard_reason=link.guard_reason,
         cdr_alert=link.cdr_alert,
-        pending=counts.get(CommandStatus.PENDING, 0) + counts.get(CommandStatus.SENDING, 0),
+        pending=pending,
         failed=counts.get(CommandStatus.FAILED, 0),
         serial=link.serial or settings.PBX_SERIAL,
         api_version=settings.PBX_API_VERSION,
+        worker_seen_at=worker_seen_at,
+        no_worker=bool(pending) and worker_silent,
+        login_note=login_note,
     )
+
+
+def _login_note(link: PbxLink, now: datetime) -> str:
+    """Why a stored token does not mean logged in: a token is only as good as the PBX's last answer."""
+    if not link.token:
+        return ""
+    if link.down_since is not None:
+        return "the PBX does not answer"
+    fresh = timedelta(seconds=settings.PBX_LINK_CHECK_SECONDS + 120)
+    if link.last_ok_at is None or now - link.last_ok_at > fresh:
+        return "no answer from the PBX lately"
+    return ""
 
 
 def failed_commands(limit: int = 50):

@@ -23,10 +23,8 @@ def database_url() -> str:
 
 
 def broker_env() -> dict[str, str]:
-    if settings.REDIS_URL:
-        return {"REDIS_URL": settings.REDIS_URL}
-    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).parent
-    return {"CELERY_FILESYSTEM_BROKER_DIR": str(folder)}
+    """The test session's Redis (the embedded one's unix:// URL when REDIS_URL is unset)."""
+    return {"REDIS_URL": settings.REDIS_URL}
 
 
 class WorkerProcess:
