@@ -109,6 +109,9 @@ class WalkInForm(BootstrapForm):
     )
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+    confirm_in_house = forms.BooleanField(
+        required=False, label="This is a different guest, or a second room for the same guest"
+    )
 
     GUEST_FIELDS = ("first_name", "last_name", "language", "vip", "email", "phone", "document_number")
 

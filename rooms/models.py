@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from .search import fold
+
 
 class RoomType(models.Model):
     code = models.CharField(max_length=8, unique=True)
@@ -120,6 +122,15 @@ class Language(models.TextChoices):
     JA = "ja", "Japanese"
 
 
+class GuestQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create skips save(): fill the folded search name here too."""
+        objs = list(objs)
+        for guest in objs:
+            guest.refresh_search_name()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Guest(models.Model):
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80)
@@ -131,6 +142,14 @@ class Guest(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     document_number = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    search_name = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="First and last name without accents and in lower case, for searching (kept by save).",
+    )
+
+    objects = GuestQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -138,6 +157,16 @@ class Guest(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def refresh_search_name(self) -> None:
+        self.search_name = fold(f"{self.first_name} {self.last_name}")[:200]
 
     @property
     def full_name(self) -> str:

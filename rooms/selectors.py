@@ -9,6 +9,15 @@ from hotelpbx.core.timeutil import hotel_today
 
 from . import pbx_link
 from .models import Guest, HousekeepingStatus, Room, RoomMove, RoomType, ServiceState, Stay, StayStatus
+from .search import fold, fold_terms
+
+
+def _name_matches(query: str, prefix: str = "") -> Q:
+    """Every word of the query is in the guest's folded name (accents and case ignored)."""
+    condition = Q()
+    for term in fold_terms(query):
+        condition &= Q(**{f"{prefix}search_name__contains": term})
+    return condition
 
 
 def _in_house_prefetch() -> Prefetch:
@@ -56,7 +65,7 @@ def board_rooms(
         q = filters.query.strip()
         rooms = rooms.filter(
             Q(number__istartswith=q)
-            | Q(stays__status=StayStatus.IN_HOUSE, stays__guest__last_name__icontains=q)
+            | (Q(stays__status=StayStatus.IN_HOUSE) & _name_matches(q, "stays__guest__"))
         ).distinct()
     result = list(rooms.order_by("floor", "number"))
     for room in result:
@@ -113,12 +122,25 @@ def departures_today(today: date | None = None) -> QuerySet[Stay]:
     )
 
 
-def in_house(today: date | None = None) -> QuerySet[Stay]:
-    return (
-        Stay.objects.filter(status=StayStatus.IN_HOUSE)
-        .select_related("guest", "room", "room__room_type")
-        .order_by("room__number")
-    )
+def in_house(today: date | None = None, *, query: str = "") -> QuerySet[Stay]:
+    """Guests in house by room; `query` is a room number's start or words of the guest's name."""
+    stays = Stay.objects.filter(status=StayStatus.IN_HOUSE)
+    query = (query or "").strip()
+    if query:
+        stays = stays.filter(Q(room__number__istartswith=query) | _name_matches(query, "guest__"))
+    return stays.select_related("guest", "room", "room__room_type").order_by("room__number")
+
+
+def in_house_stays_of(guest: Guest | None = None, *, first_name: str = "", last_name: str = "") -> list[Stay]:
+    """In-house stays of this guest, or of a guest with the same name (accents and case ignored):
+    a walk-in or a reservation for someone already in house is worth a second look."""
+    stays = Stay.objects.filter(status=StayStatus.IN_HOUSE).select_related("guest", "room")
+    if guest is not None:
+        return list(stays.filter(guest=guest))
+    name = fold(f"{first_name} {last_name}")
+    if not fold(last_name):
+        return []
+    return list(stays.filter(guest__search_name=name))
 
 
 def guest_search(query: str, *, limit: int = 50) -> QuerySet[Guest]:
@@ -128,8 +150,7 @@ def guest_search(query: str, *, limit: int = 50) -> QuerySet[Guest]:
         terms = query.split()
         for term in terms:
             guests = guests.filter(
-                Q(last_name__icontains=term)
-                | Q(first_name__icontains=term)
+                Q(search_name__contains=fold(term))
                 | Q(email__icontains=term)
                 | Q(phone__icontains=term)
                 | Q(document_number__iexact=term)

@@ -70,8 +70,18 @@ def _checked_in(request, stay: Stay):
 @require_http_methods(["GET", "POST"])
 def walk_in(request):
     confirmable = False
+    already_in_house: list[Stay] = []
     if request.method == "POST":
         form = WalkInForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            already_in_house = selectors.in_house_stays_of(
+                data["guest"], first_name=data["first_name"], last_name=data["last_name"]
+            )
+            if already_in_house and not data["confirm_in_house"]:
+                form.add_error(None, _in_house_warning(already_in_house))
+            else:
+                already_in_house = []
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -116,8 +126,14 @@ def walk_in(request):
         "rooms": rooms,
         "selected": selected,
         "confirmable": confirmable,
+        "already_in_house": already_in_house,
     }
     return render_page(request, "rooms/walk_in.html", context)
+
+
+def _in_house_warning(stays: list[Stay]) -> str:
+    where = ", ".join(f"{s.guest.full_name} in room {s.room.number}" for s in stays)
+    return f"Already in house: {where}. Check it is not the same guest, then confirm below."
 
 
 def _int_or(value, default: int) -> int:

@@ -36,9 +36,10 @@ def departures(request):
 
 @require_GET
 def in_house(request):
-    return render_page(
-        request, "rooms/in_house.html", {"stays": selectors.in_house(), "today": hotel_today()}
-    )
+    query = request.GET.get("q", "").strip()[:80]
+    stays = selectors.in_house(query=query)
+    context = {"stays": stays, "today": hotel_today(), "query": query}
+    return render_page(request, "rooms/in_house.html", context)
 
 
 # ----------------------------------------------------------------------------------------------------
