@@ -39,3 +39,13 @@ class NotPermitted(RoomRuleError):
 
 class StayStateError(RoomRuleError):
     code = "stay_state"
+
+
+class RoomHeld(RoomRuleError):
+    """The room is kept for another reservation; the desk may take it anyway by giving a reason."""
+
+    code = "room_held"
+
+    def __init__(self, message: str, *, held_for=None):
+        super().__init__(message)
+        self.held_for = held_for

@@ -83,6 +83,7 @@ class CheckInForm(BootstrapForm):
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     phone_class = forms.ChoiceField(choices=PhoneClass.choices, label="Phone calls allowed", required=False)
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
 
 
 class WalkInForm(BootstrapForm):
@@ -109,6 +110,7 @@ class WalkInForm(BootstrapForm):
     )
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
     confirm_in_house = forms.BooleanField(
         required=False, label="This is a different guest, or a second room for the same guest"
     )
@@ -165,6 +167,7 @@ class RoomMoveForm(BootstrapForm):
         widget=forms.TextInput(attrs={"placeholder": "e.g. noise, air conditioning broken, upgrade"}),
     )
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: move anyway")
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
 
 
 class RoomStatusForm(BootstrapForm):
@@ -187,3 +190,5 @@ class SuggestionsForm(forms.Form):
     adults = forms.IntegerField(required=False, min_value=1, max_value=MAX_ADULTS)
     room_type = forms.ModelChoiceField(queryset=RoomType.objects.all(), required=False)
     room = forms.CharField(required=False, max_length=8)
+    departure = forms.DateField(required=False)
+    picker_stay = forms.IntegerField(required=False, min_value=1)

@@ -78,6 +78,9 @@ class Room(models.Model):
     service_reason = models.CharField(max_length=200, blank=True)
     service_until = models.DateField(null=True, blank=True)
     dnd = models.BooleanField("do not disturb", default=False)
+    features = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated, e.g. sea view, accessible, quiet."
+    )
     notes = models.TextField(blank=True)
     phone_status = models.CharField(
         max_length=16, blank=True, help_text="The room phone as the PBX last reported it (Idle, Busy, ...)."
@@ -90,6 +93,10 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"Room {self.number}"
+
+    @property
+    def feature_list(self) -> list[str]:
+        return [f.strip() for f in self.features.split(",") if f.strip()]
 
     @property
     def in_service(self) -> bool:
@@ -214,6 +221,7 @@ class Stay(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     early_departure = models.BooleanField(default=False)
+    eta = models.TimeField("expected arrival time", null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

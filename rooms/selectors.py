@@ -1,7 +1,8 @@
 """Reads for the pages. Each returns everything its page shows in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -74,7 +75,70 @@ def board_rooms(
         room.departing_today = bool(stay and stay.departure <= today)
     if annotate:
         pbx_link.annotate_sync_state(result)
+        annotate_holds(result, today=today)
     return result
+
+
+# ----------------------------------------------------------------------------------------------------
+# Held rooms: a room assigned to a reservation is kept for that guest
+# ----------------------------------------------------------------------------------------------------
+
+
+def upcoming_holds(today: date | None = None) -> dict[int, Stay]:
+    """Room id -> the nearest reservation (arriving today or later, or due and not yet in) holding it."""
+    today = today or hotel_today()
+    holds: dict[int, Stay] = {}
+    reservations = (
+        Stay.objects.filter(status=StayStatus.RESERVED, room__isnull=False, departure__gt=today)
+        .select_related("guest")
+        .order_by("arrival", "eta", "id")
+    )
+    for stay in reservations:
+        holds.setdefault(stay.room_id, stay)
+    return holds
+
+
+def annotate_holds(rooms: list[Room], *, today: date | None = None) -> None:
+    """Set `room.held_for` (the reservation holding it, or None) on each room; one query."""
+    today = today or hotel_today()
+    holds = upcoming_holds(today)
+    for room in rooms:
+        room.held_for = holds.get(room.pk)
+        room.hold_text = hold_description(room.held_for, today=today) if room.held_for else ""
+        room.arrival_text = arrival_description(room.held_for, today=today) if room.held_for else ""
+        room.arrival_today = bool(room.held_for and room.held_for.arrival <= today)
+
+
+def hold_conflict(
+    room: Room, arrival: date, departure: date, *, excluding: Stay | int | None = None
+) -> Stay | None:
+    """Another reservation holding this room on some night between `arrival` and `departure`, or None."""
+    exclude_pk = getattr(excluding, "pk", excluding)
+    return (
+        Stay.objects.filter(
+            status=StayStatus.RESERVED, room=room, arrival__lt=departure, departure__gt=arrival
+        )
+        .exclude(pk=exclude_pk)
+        .select_related("guest")
+        .order_by("arrival", "id")
+        .first()
+    )
+
+
+def _arrival_when(stay: Stay, today: date) -> str:
+    when = "today" if stay.arrival <= today else f"{stay.arrival:%a} {stay.arrival.day} {stay.arrival:%b}"
+    return when + (f" at {stay.eta:%H:%M}" if stay.eta else "")
+
+
+def arrival_description(stay: Stay, *, today: date | None = None) -> str:
+    """'Arrival today at 14:00 (VIP)': what housekeeping reads, without the guest's name."""
+    return f"Arrival {_arrival_when(stay, today or hotel_today())}" + (" (VIP)" if stay.guest.vip else "")
+
+
+def hold_description(stay: Stay, *, today: date | None = None) -> str:
+    """'Held for Müller (VIP), arriving today at 14:00' — what the desk and the tablet read."""
+    vip = " (VIP)" if stay.guest.vip else ""
+    return f"Held for {stay.guest.last_name}{vip}, arriving {_arrival_when(stay, today or hotel_today())}"
 
 
 def rooms_by_floor(rooms: list[Room]) -> list[tuple[int, list[Room]]]:
@@ -160,28 +224,6 @@ def guest_search(query: str, *, limit: int = 50) -> QuerySet[Guest]:
             "stays", queryset=Stay.objects.select_related("room").order_by("-arrival"), to_attr="recent_stays"
         )
     ).order_by("last_name", "first_name")[:limit]
-
-
-def room_suggestions(*, adults: int = 1, room_type: RoomType | None = None, limit: int = 12) -> list[Room]:
-    """Vacant, in-service rooms that fit the party: ready rooms first, the asked-for type first."""
-    occupied = Stay.objects.filter(status=StayStatus.IN_HOUSE).values("room_id")
-    rooms = (
-        Room.objects.filter(service_state=ServiceState.IN_SERVICE, room_type__capacity__gte=adults)
-        .exclude(pk__in=occupied)
-        .select_related("room_type")
-    )
-    readiness = {HousekeepingStatus.INSPECTED: 0, HousekeepingStatus.CLEAN: 1, HousekeepingStatus.DIRTY: 2}
-    ranked = sorted(
-        rooms,
-        key=lambda r: (
-            0 if room_type is None or r.room_type_id == room_type.pk else 1,
-            readiness[r.housekeeping_status],
-            r.room_type.capacity,
-            r.floor,
-            r.number,
-        ),
-    )
-    return ranked[:limit]
 
 
 def room_history(room: Room, *, limit: int = 50):
@@ -284,3 +326,139 @@ def stay_in_room_at(room: Room, moment) -> Stay | None:
         .order_by("-checked_in_at")
     )
     return next((stay for stay in candidates if _room_at(stay, moment) == room.pk), None)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The room picker
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickerFilters:
+    floor: int | None = None
+    room_type: str = ""  # RoomType.code
+    feature: str = ""
+
+
+@dataclass
+class RoomPicker:
+    """Rooms for one guest's dates and party. `rooms` are the choices (pickable first), each with
+    `fit` ('' booked type, 'Upgrade', 'Downgrade', 'Other type'), `problem` (why it cannot be picked)
+    and `warning` (not ready, may be confirmed); `held` are rooms kept for another reservation,
+    each with `held_for` and `hold_text`."""
+
+    rooms: list[Room]
+    held: list[Room]
+    more: int = 0
+
+    @property
+    def best(self) -> Room | None:
+        return next((r for r in self.rooms if not r.problem and not r.warning), None)
+
+
+_FIT_ORDER = {"": 0, "Upgrade": 1, "Other type": 2, "Downgrade": 3}
+
+
+def _fit(room: Room, booked: RoomType | None) -> str:
+    if booked is None or room.room_type_id == booked.pk:
+        return ""
+    rate, booked_rate = Decimal(str(room.room_type.rack_rate)), Decimal(str(booked.rack_rate))
+    if rate > booked_rate:
+        return "Upgrade"
+    if rate < booked_rate:
+        return "Downgrade"
+    return "Other type"
+
+
+def _picker_problem(room: Room, arrival: date, today: date, in_house: Stay | None) -> tuple[str, str]:
+    """(why the room cannot be picked, a warning the desk may confirm) for a stay from `arrival`."""
+    from .services import room_readiness_problem  # the rule lives with the writes
+
+    if in_house is not None and (arrival <= today or in_house.departure > arrival):
+        return f"Occupied by {in_house.guest.last_name} until {in_house.departure:%-d %b}", ""
+    back_before_arrival = room.service_until is not None and room.service_until < arrival
+    if not room.in_service and (arrival <= today or not back_before_arrival):
+        reason = f": {room.service_reason}" if room.service_reason else ""
+        return f"{room.get_service_state_display()}{reason}", ""
+    if arrival <= today:
+        problem = room_readiness_problem(room)
+        if problem:
+            from django.conf import settings
+
+            if settings.CHECKIN_ROOM_READINESS == "warn":
+                return "", problem.replace(f"Room {room.number} is", "Not ready:")
+            return problem.replace(f"Room {room.number} is", "Not ready:"), ""
+    return "", ""
+
+
+def room_picker(
+    *,
+    adults: int = 1,
+    room_type: RoomType | None = None,
+    arrival: date | None = None,
+    departure: date | None = None,
+    stay: Stay | None = None,
+    filters: PickerFilters | None = None,
+    keep: str = "",
+    limit: int = 60,
+    today: date | None = None,
+) -> RoomPicker:
+    """Every room that fits the party for these dates, ready ones first, the booked type first; rooms
+    that cannot be picked come with the reason. Rooms held for another reservation are set apart.
+    A fixed number of queries whatever the size of the hotel."""
+    today = today or hotel_today()
+    arrival = arrival or today
+    departure = departure or arrival + timedelta(days=1)
+    filters = filters or PickerFilters()
+    rooms = (
+        Room.objects.filter(room_type__capacity__gte=adults)
+        .select_related("room_type")
+        .prefetch_related(_in_house_prefetch())
+    )
+    if filters.floor is not None:
+        rooms = rooms.filter(floor=filters.floor)
+    if filters.room_type:
+        rooms = rooms.filter(room_type__code=filters.room_type)
+    if filters.feature:
+        rooms = rooms.filter(features__icontains=filters.feature.strip())
+    holds: dict[int, Stay] = {}
+    overlapping = (
+        Stay.objects.filter(
+            status=StayStatus.RESERVED, room__isnull=False, arrival__lt=departure, departure__gt=arrival
+        )
+        .exclude(pk=getattr(stay, "pk", None))
+        .select_related("guest")
+        .order_by("arrival", "id")
+    )
+    for other in overlapping:
+        holds.setdefault(other.room_id, other)
+    choices, held = [], []
+    own_room = getattr(stay, "room_id", None)
+    for room in rooms:
+        in_house_stay = room.in_house_stays[0] if room.in_house_stays else None
+        if in_house_stay is not None and stay is not None and in_house_stay.pk == stay.pk:
+            continue  # the guest's own room (a move)
+        room.fit = _fit(room, room_type)
+        room.problem, room.warning = _picker_problem(room, arrival, today, in_house_stay)
+        room.held_for = holds.get(room.pk)
+        if room.held_for is not None and room.pk != own_room:
+            room.hold_text = hold_description(room.held_for, today=today)
+            held.append(room)
+        else:
+            choices.append(room)
+    readiness = {HousekeepingStatus.INSPECTED: 0, HousekeepingStatus.CLEAN: 1, HousekeepingStatus.DIRTY: 2}
+    choices.sort(
+        key=lambda r: (
+            bool(r.problem),
+            bool(r.warning),
+            _FIT_ORDER[r.fit],
+            readiness[r.housekeeping_status],
+            r.room_type.capacity,
+            r.floor,
+            r.number,
+        )
+    )
+    shown = choices[:limit]
+    if keep and all(r.number != keep for r in shown):
+        shown += [r for r in choices[limit:] if r.number == keep]
+    return RoomPicker(rooms=shown, held=held, more=len(choices) - len(shown))

@@ -14,6 +14,7 @@ from hotelpbx.core.timeutil import hotel_today
 from .errors import (
     InvalidTransition,
     NotPermitted,
+    RoomHeld,
     RoomNotAvailable,
     RoomNotReady,
     RoomRuleError,
@@ -35,6 +36,7 @@ from .models import (
 )
 from .phone import PhoneChange, phone_sync
 from .rules import housekeeping_refusal
+from .selectors import hold_conflict, hold_description
 
 # ----------------------------------------------------------------------------------------------------
 # Room status
@@ -219,9 +221,14 @@ def stay_reserve(
     phone_class: str = PhoneClass.NATIONAL,
     sharers=(),
     by=None,
+    hold_override: str = "",
 ) -> Stay:
     _validate_dates(arrival, departure)
     with transaction.atomic():
+        if room is not None:
+            _respect_holds(
+                room, arrival, departure, stay=None, guest_name=guest.full_name, override=hold_override, by=by
+            )
         stay = Stay.objects.create(
             guest=guest,
             arrival=arrival,
@@ -274,6 +281,30 @@ def _ensure_room_can_take_guest(room: Room, *, confirm_not_ready: bool) -> None:
     raise RoomNotReady(problem + " Choose a ready room or ask housekeeping.")
 
 
+def _respect_holds(
+    room: Room, arrival: date, departure: date, *, stay: Stay | None, guest_name: str, override: str, by
+) -> None:
+    """A room kept for another reservation on these nights is refused, unless the desk says why it takes
+    it anyway (audited; the other reservation's check-in will then say its room was taken)."""
+    other = hold_conflict(room, arrival, departure, excluding=stay)
+    if other is None:
+        return
+    held = hold_description(other)
+    if not (override or "").strip():
+        raise RoomHeld(
+            f"Room {room.number} is {held[0].lower()}{held[1:]}. Choose another room, or give a reason "
+            "to take it anyway.",
+            held_for=other,
+        )
+    audit_record(
+        actor=by,
+        action="room.hold_override",
+        room=room,
+        obj=other,
+        summary=f"Room {room.number} ({held[0].lower()}{held[1:]}) given to {guest_name}: {override.strip()}",
+    )
+
+
 def _new_voicemail_pin() -> str:
     return f"{secrets.randbelow(10**4):04d}"
 
@@ -286,9 +317,12 @@ def stay_check_in(
     confirm_not_ready: bool = False,
     source: str = StatusSource.DESK,
     phone_class: str | None = None,
+    hold_override: str = "",
+    _holds_checked: bool = False,
 ) -> Stay:
     """Reserved stay -> in house in a vacant, in-service, ready room. A fresh voicemail PIN is made.
-    `phone_class` changes the booked class of phone service at the desk."""
+    `phone_class` changes the booked class of phone service at the desk. A room kept for another
+    reservation needs `hold_override`, the reason to take it anyway."""
     with transaction.atomic():
         stay = Stay.objects.select_for_update().get(pk=stay.pk)
         if stay.status != StayStatus.RESERVED:
@@ -300,6 +334,16 @@ def stay_check_in(
             raise RoomRuleError("Choose a room for this guest.")
         room = Room.objects.select_for_update().get(pk=room.pk)
         _ensure_room_can_take_guest(room, confirm_not_ready=confirm_not_ready)
+        if not _holds_checked:
+            _respect_holds(
+                room,
+                hotel_today(),
+                stay.departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                override=hold_override,
+                by=by,
+            )
         stay.room = room
         stay.room_type = stay.room_type or room.room_type
         stay.status = StayStatus.IN_HOUSE
@@ -340,6 +384,7 @@ def stay_walk_in(
     adults: int = 1,
     by=None,
     confirm_not_ready: bool = False,
+    hold_override: str = "",
 ) -> Stay:
     """A guest without a reservation, checked in today: an existing `guest`, or a new one made from the
     `new_guest` fields (Guest.full_clean: raises ValidationError). The guest, the stay and the check-in are
@@ -357,8 +402,12 @@ def stay_walk_in(
             adults=adults,
             phone_class=phone_class,
             by=by,
+            hold_override=hold_override,
         )
-        return stay_check_in(stay=stay, room=room, by=by, confirm_not_ready=confirm_not_ready)
+        # the reservation just made checked the hold (and audited any override)
+        return stay_check_in(
+            stay=stay, room=room, by=by, confirm_not_ready=confirm_not_ready, _holds_checked=True
+        )
 
 
 def _close_stay_room(stay: Stay, room: Room, *, by, source: str) -> None:
@@ -433,7 +482,13 @@ def stay_cancel(*, stay: Stay, reason: str = "", by=None) -> Stay:
 
 
 def stay_move(
-    *, stay: Stay, to_room: Room, by=None, reason: str = "", confirm_not_ready: bool = False
+    *,
+    stay: Stay,
+    to_room: Room,
+    by=None,
+    reason: str = "",
+    confirm_not_ready: bool = False,
+    hold_override: str = "",
 ) -> Stay:
     """Move an in-house guest: old room vacant-dirty, new room occupied, history kept, phones follow."""
     with transaction.atomic():
@@ -445,6 +500,15 @@ def stay_move(
         old_room = Room.objects.select_for_update().get(pk=stay.room_id)
         new_room = Room.objects.select_for_update().get(pk=to_room.pk)
         _ensure_room_can_take_guest(new_room, confirm_not_ready=confirm_not_ready)
+        _respect_holds(
+            new_room,
+            hotel_today(),
+            stay.departure,
+            stay=stay,
+            guest_name=stay.guest.full_name,
+            override=hold_override,
+            by=by,
+        )
         stay.room = new_room
         try:
             with transaction.atomic():

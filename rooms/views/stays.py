@@ -13,7 +13,7 @@ from ..errors import RoomRuleError, StayStateError
 from ..forms import CheckOutForm, RoomMoveForm
 from ..models import Stay, StayStatus
 from ..services import stay_check_out, stay_depart_early, stay_move
-from ._shared import add_rule_error, render_page, stay_or_404, suggested_rooms
+from ._shared import add_rule_error, picker_context, render_page, stay_or_404
 
 # ----------------------------------------------------------------------------------------------------
 # Lists for today
@@ -123,6 +123,7 @@ def room_move(request, pk: int):
                     by=request.user,
                     reason=form.cleaned_data["reason"],
                     confirm_not_ready=form.cleaned_data["confirm_not_ready"],
+                    hold_override=form.cleaned_data["hold_override"],
                 )
             except RoomRuleError as exc:
                 confirmable = add_rule_error(form, exc)
@@ -134,12 +135,13 @@ def room_move(request, pk: int):
                 return redirect("rooms:stay_detail", pk=stay.pk)
     else:
         form = RoomMoveForm()
-    rooms = suggested_rooms(adults=stay.adults, room_type=stay.room_type or stay.room.room_type)
-    context = {
-        "stay": stay,
-        "form": form,
-        "rooms": rooms,
-        "selected": form["room"].value() or "",
-        "confirmable": confirmable,
-    }
+    picker = picker_context(
+        request.POST if request.method == "POST" else request.GET,
+        adults=stay.adults,
+        room_type=stay.room_type or stay.room.room_type,
+        departure=stay.departure,
+        stay=stay,
+        selected=form["room"].value() or "",
+    )
+    context = {"stay": stay, "form": form, "confirmable": confirmable, **picker}
     return render_page(request, "rooms/room_move.html", context)
