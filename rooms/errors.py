@@ -49,3 +49,9 @@ class RoomHeld(RoomRuleError):
     def __init__(self, message: str, *, held_for=None):
         super().__init__(message)
         self.held_for = held_for
+
+
+class Overbooked(RoomRuleError):
+    """Every room of the type is taken on some night; the desk may overbook by giving a reason."""
+
+    code = "overbooked"

@@ -168,24 +168,6 @@ def room_types() -> QuerySet[RoomType]:
     return RoomType.objects.all()
 
 
-def arrivals_today(today: date | None = None) -> QuerySet[Stay]:
-    today = today or hotel_today()
-    return (
-        Stay.objects.filter(status=StayStatus.RESERVED, arrival__lte=today, departure__gt=today)
-        .select_related("guest", "room", "room_type")
-        .order_by("arrival", "guest__last_name")
-    )
-
-
-def departures_today(today: date | None = None) -> QuerySet[Stay]:
-    today = today or hotel_today()
-    return (
-        Stay.objects.filter(status=StayStatus.IN_HOUSE, departure__lte=today)
-        .select_related("guest", "room", "room__room_type")
-        .order_by("room__number")
-    )
-
-
 def in_house(today: date | None = None, *, query: str = "") -> QuerySet[Stay]:
     """Guests in house by room; `query` is a room number's start or words of the guest's name."""
     stays = Stay.objects.filter(status=StayStatus.IN_HOUSE)
@@ -462,3 +444,133 @@ def room_picker(
     if keep and all(r.number != keep for r in shown):
         shown += [r for r in choices[limit:] if r.number == keep]
     return RoomPicker(rooms=shown, held=held, more=len(choices) - len(shown))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Availability: room types by night, and the rooms x days timeline
+# ----------------------------------------------------------------------------------------------------
+
+
+def _nights(arrival: date, departure: date) -> list[date]:
+    return [arrival + timedelta(days=i) for i in range((departure - arrival).days)]
+
+
+def full_nights(
+    room_type: RoomType, arrival: date, departure: date, *, excluding: Stay | int | None = None
+) -> list[date]:
+    """Nights between the dates on which every room of the type that can take a guest is already
+    booked or occupied (one more stay would overbook). Four queries."""
+    exclude_pk = getattr(excluding, "pk", excluding)
+    stays = (
+        Stay.objects.filter(
+            status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE],
+            arrival__lt=departure,
+            departure__gt=arrival,
+        )
+        .filter(Q(room__room_type=room_type) | Q(room__isnull=True, room_type=room_type))
+        .exclude(pk=exclude_pk)
+        .values_list("arrival", "departure")
+    )
+    rooms = list(Room.objects.filter(room_type=room_type).values_list("service_state", "service_until"))
+    booked = {night: 0 for night in _nights(arrival, departure)}
+    for start, end in stays:
+        for night in booked:
+            if start <= night < end:
+                booked[night] += 1
+    full = []
+    for night, count in booked.items():
+        usable = sum(
+            1
+            for state, until in rooms
+            if state == ServiceState.IN_SERVICE or (until is not None and until < night)
+        )
+        if count >= usable:
+            full.append(night)
+    return full
+
+
+@dataclass
+class TimelineRow:
+    room: Room
+    cells: list[dict]
+
+
+def availability_timeline(start: date, days: int = 14, *, floor: int | None = None) -> dict:
+    """Rooms x days from `start`: each cell says occupied (in house), reserved, out of order or free,
+    with the stay it belongs to. A fixed number of queries whatever the size of the hotel."""
+    end = start + timedelta(days=days)
+    dates = _nights(start, end)
+    rooms = Room.objects.select_related("room_type").order_by("floor", "number")
+    if floor is not None:
+        rooms = rooms.filter(floor=floor)
+    rooms = list(rooms)
+    by_room: dict[int, list[Stay]] = {}
+    stays = (
+        Stay.objects.filter(
+            status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE],
+            room__isnull=False,
+            arrival__lt=end,
+            departure__gt=start,
+        )
+        .select_related("guest")
+        .order_by("arrival")
+    )
+    today = hotel_today()
+    for stay in stays:
+        by_room.setdefault(stay.room_id, []).append(stay)
+    rows = []
+    for room in rooms:
+        cells = []
+        for day in dates:
+            stay = next(
+                (
+                    s
+                    for s in by_room.get(room.pk, [])
+                    if s.arrival <= day < s.departure
+                    or (s.status == StayStatus.IN_HOUSE and s.departure <= day == today)
+                ),
+                None,
+            )
+            out = room.service_state != ServiceState.IN_SERVICE and (
+                room.service_until is None or room.service_until >= day
+            )
+            if stay is not None:
+                state = "occupied" if stay.status == StayStatus.IN_HOUSE else "reserved"
+            elif out:
+                state = "out"
+            else:
+                state = "free"
+            cells.append(
+                {"day": day, "state": state, "stay": stay, "starts": stay is not None and stay.arrival == day}
+            )
+        rows.append(TimelineRow(room=room, cells=cells))
+    unassigned = (
+        Stay.objects.filter(
+            status=StayStatus.RESERVED, room__isnull=True, arrival__lt=end, departure__gt=start
+        )
+        .select_related("guest", "room_type")
+        .order_by("arrival", "id")
+    )
+    return {"dates": dates, "rows": rows, "unassigned": list(unassigned), "start": start, "end": end}
+
+
+def arrivals_on(day: date) -> QuerySet[Stay]:
+    """Reservations arriving that day; today's list also keeps the late ones from before."""
+    today = hotel_today()
+    stays = Stay.objects.filter(status=StayStatus.RESERVED)
+    stays = stays.filter(arrival__lte=day, departure__gt=day) if day <= today else stays.filter(arrival=day)
+    return stays.select_related("guest", "room", "room_type").order_by("arrival", "guest__last_name")
+
+
+def departures_on(day: date) -> QuerySet[Stay]:
+    """Guests leaving that day: in house (today: overdue ones too), or reservations ending then."""
+    today = hotel_today()
+    if day <= today:
+        stays = Stay.objects.filter(status=StayStatus.IN_HOUSE, departure__lte=day)
+        if day < today:
+            stays = Stay.objects.filter(
+                status__in=[StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT], departure=day
+            )
+    else:
+        stays = Stay.objects.filter(status__in=[StayStatus.IN_HOUSE, StayStatus.RESERVED], departure=day)
+    return stays.select_related("guest", "room", "room__room_type").order_by("room__number")

@@ -14,6 +14,7 @@ from hotelpbx.core.timeutil import hotel_today
 from .errors import (
     InvalidTransition,
     NotPermitted,
+    Overbooked,
     RoomHeld,
     RoomNotAvailable,
     RoomNotReady,
@@ -36,7 +37,7 @@ from .models import (
 )
 from .phone import PhoneChange, phone_sync
 from .rules import housekeeping_refusal
-from .selectors import hold_conflict, hold_description
+from .selectors import full_nights, hold_conflict, hold_description
 
 # ----------------------------------------------------------------------------------------------------
 # Room status
@@ -222,12 +223,32 @@ def stay_reserve(
     sharers=(),
     by=None,
     hold_override: str = "",
+    overbook_reason: str = "",
+    check_overbooking: bool = True,
+    eta=None,
+    notes: str = "",
 ) -> Stay:
+    """A reservation. A room kept for another reservation on those nights needs `hold_override`; a room
+    type already full on some night needs `overbook_reason` (both audited). A walk-in, standing at the
+    desk in front of a free room, passes check_overbooking=False."""
     _validate_dates(arrival, departure)
+    if phone_class not in PhoneClass.values:
+        raise RoomRuleError(f"Unknown class of phone service {phone_class!r}.")
     with transaction.atomic():
         if room is not None:
             _respect_holds(
                 room, arrival, departure, stay=None, guest_name=guest.full_name, override=hold_override, by=by
+            )
+        booked_type = room.room_type if room else room_type
+        if check_overbooking and booked_type is not None:
+            _refuse_overbooking(
+                booked_type,
+                arrival,
+                departure,
+                stay=None,
+                guest_name=guest.full_name,
+                reason=overbook_reason,
+                by=by,
             )
         stay = Stay.objects.create(
             guest=guest,
@@ -237,6 +258,8 @@ def stay_reserve(
             room_type=room_type or (room.room_type if room else None),
             adults=adults,
             phone_class=phone_class,
+            eta=eta,
+            notes=notes or "",
         )
         if sharers:
             stay.sharers.set(sharers)
@@ -302,6 +325,38 @@ def _respect_holds(
         room=room,
         obj=other,
         summary=f"Room {room.number} ({held[0].lower()}{held[1:]}) given to {guest_name}: {override.strip()}",
+    )
+
+
+def _nights_text(nights: list[date]) -> str:
+    shown = ", ".join(f"{n:%a} {n.day} {n:%b}" for n in nights[:3])
+    return shown + (f" and {len(nights) - 3} more night(s)" if len(nights) > 3 else "")
+
+
+def _refuse_overbooking(
+    room_type: RoomType,
+    arrival: date,
+    departure: date,
+    *,
+    stay: Stay | None,
+    guest_name: str,
+    reason: str,
+    by,
+) -> None:
+    """Every room of the type taken on some night: refused, unless the desk gives a reason (audited)."""
+    full = full_nights(room_type, arrival, departure, excluding=stay)
+    if not full:
+        return
+    if not (reason or "").strip():
+        raise Overbooked(
+            f"Every {room_type.name} room is taken on {_nights_text(full)}. Choose other dates or another "
+            "room type, or give a reason to overbook."
+        )
+    audit_record(
+        actor=by,
+        action="stay.overbook",
+        obj=stay,
+        summary=f"{room_type.code} overbooked on {_nights_text(full)} for {guest_name}: {reason.strip()}",
     )
 
 
@@ -403,6 +458,7 @@ def stay_walk_in(
             phone_class=phone_class,
             by=by,
             hold_override=hold_override,
+            check_overbooking=False,
         )
         # the reservation just made checked the hold (and audited any override)
         return stay_check_in(
@@ -533,4 +589,127 @@ def stay_move(
         )
         phone_sync(old_room, change=PhoneChange.CHECK_OUT)
         phone_sync(new_room, change=PhoneChange.CHECK_IN)
+    return stay
+
+
+# ----------------------------------------------------------------------------------------------------
+# Reservations beyond today: change, extend, shorten
+# ----------------------------------------------------------------------------------------------------
+
+RESERVATION_FIELDS = ("arrival", "departure", "room_type", "room", "adults", "phone_class", "eta", "notes")
+
+
+def stay_update_reservation(
+    *, stay: Stay, by=None, hold_override: str = "", overbook_reason: str = "", **changes
+) -> Stay:
+    """Change a reservation (dates, room type or room, party, class of phone service, arrival time,
+    notes). The same rules as a new reservation: held rooms and full room types need a reason."""
+    unknown = set(changes) - set(RESERVATION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a reservation field: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest", "room", "room_type").get(pk=stay.pk)
+        if stay.status != StayStatus.RESERVED:
+            raise StayStateError(
+                f"This stay is {stay.get_status_display().lower()}; only a reservation can be changed here."
+            )
+        before = {name: getattr(stay, name) for name in RESERVATION_FIELDS}
+        for name, value in changes.items():
+            setattr(stay, name, value)
+        stay.notes = stay.notes or ""
+        _validate_dates(stay.arrival, stay.departure)
+        if stay.phone_class not in PhoneClass.values:
+            raise RoomRuleError(f"Unknown class of phone service {stay.phone_class!r}.")
+        if stay.room is not None and stay.room_type is None:
+            stay.room_type = stay.room.room_type
+        dates_changed = (stay.arrival, stay.departure) != (before["arrival"], before["departure"])
+        if stay.room is not None and (dates_changed or stay.room != before["room"]):
+            _respect_holds(
+                stay.room,
+                stay.arrival,
+                stay.departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                override=hold_override,
+                by=by,
+            )
+        booked_type = stay.room.room_type if stay.room else stay.room_type
+        type_changed = booked_type != (before["room"].room_type if before["room"] else before["room_type"])
+        if booked_type is not None and (dates_changed or type_changed):
+            _refuse_overbooking(
+                booked_type,
+                stay.arrival,
+                stay.departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                reason=overbook_reason,
+                by=by,
+            )
+        stay.save()
+        changed = [name for name in RESERVATION_FIELDS if getattr(stay, name) != before[name]]
+        audit_record(
+            actor=by,
+            action="stay.update",
+            room=stay.room,
+            obj=stay,
+            summary=f"Reservation of {stay.guest.full_name} changed: {', '.join(changed) or 'nothing'}",
+        )
+    return stay
+
+
+def stay_change_departure(
+    *, stay: Stay, departure: date, by=None, hold_override: str = "", overbook_reason: str = ""
+) -> Stay:
+    """Extend or shorten a stay. An in-house guest leaves today at the earliest; extra nights must not
+    take the room from another reservation or overbook its type (unless the desk gives a reason)."""
+    if stay.status == StayStatus.RESERVED:
+        return stay_update_reservation(
+            stay=stay,
+            departure=departure,
+            by=by,
+            hold_override=hold_override,
+            overbook_reason=overbook_reason,
+        )
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest", "room__room_type").get(pk=stay.pk)
+        if stay.status != StayStatus.IN_HOUSE:
+            raise StayStateError(f"This stay is {stay.get_status_display().lower()}; its dates are final.")
+        today = hotel_today()
+        if departure < today:
+            raise RoomRuleError("An in-house guest leaves today at the earliest.")
+        if departure <= stay.arrival:
+            raise RoomRuleError("The departure date must be after the arrival date.")
+        before = stay.departure
+        if departure == before:
+            raise RoomRuleError(f"The stay already ends on {before:%a} {before.day} {before:%b}.")
+        if departure > before:
+            extra_from = max(before, today)
+            _respect_holds(
+                stay.room,
+                extra_from,
+                departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                override=hold_override,
+                by=by,
+            )
+            _refuse_overbooking(
+                stay.room.room_type,
+                extra_from,
+                departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                reason=overbook_reason,
+                by=by,
+            )
+        stay.departure = departure
+        stay.save(update_fields=["departure"])
+        verb = "extended" if departure > before else "shortened"
+        audit_record(
+            actor=by,
+            action="stay.change_departure",
+            room=stay.room,
+            obj=stay,
+            summary=f"Stay of {stay.guest.full_name} {verb}: departure {before} -> {departure}",
+        )
     return stay

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import board, check_in, guests, housekeeping, rooms, stays
+from hotelpbx.core import policy
+
+from .views import board, check_in, guests, housekeeping, reservations, rooms, stays
 
 app_name = "rooms"
 
@@ -21,6 +23,11 @@ urlpatterns = [
     path("stays/<int:pk>/check-in/", check_in.check_in, name="check_in"),
     path("stays/<int:pk>/check-out/", stays.check_out, name="check_out"),
     path("stays/<int:pk>/move/", stays.room_move, name="room_move"),
+    path("reservations/new/", reservations.reservation_new, name="reservation_new"),
+    path("stays/<int:pk>/edit/", reservations.reservation_edit, name="reservation_edit"),
+    path("stays/<int:pk>/cancel/", reservations.reservation_cancel, name="reservation_cancel"),
+    path("stays/<int:pk>/departure/", reservations.change_departure, name="change_departure"),
+    path("timeline/", reservations.timeline, name="timeline"),
     path("housekeeping/", housekeeping.housekeeping, name="housekeeping"),
     path("housekeeping/partial/", housekeeping.housekeeping_partial, name="housekeeping_partial"),
     path(
@@ -29,3 +36,7 @@ urlpatterns = [
         name="housekeeping_set_status",
     ),
 ]
+
+# the desk's pages beyond today
+for _name in ("reservation_new", "reservation_edit", "reservation_cancel", "change_departure", "timeline"):
+    policy.register(f"rooms:{_name}", policy.DESK)

@@ -1,5 +1,7 @@
 """Stays: today's arrivals, departures and guests in house, a stay's page, check-out and room moves."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -20,18 +22,33 @@ from ._shared import add_rule_error, picker_context, render_page, stay_or_404
 # ----------------------------------------------------------------------------------------------------
 
 
+def _day_context(request) -> dict:
+    """The day a list shows (`?date=`, today by default) and its neighbours for the date navigation."""
+    from .reservations import parse_day
+
+    today = hotel_today()
+    day = parse_day(request.GET.get("date"), today)
+    return {
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
+
+
 @require_GET
 def arrivals(request):
-    return render_page(
-        request, "rooms/arrivals.html", {"stays": selectors.arrivals_today(), "today": hotel_today()}
-    )
+    context = _day_context(request)
+    context["stays"] = selectors.arrivals_on(context["day"])
+    return render_page(request, "rooms/arrivals.html", context)
 
 
 @require_GET
 def departures(request):
-    return render_page(
-        request, "rooms/departures.html", {"stays": selectors.departures_today(), "today": hotel_today()}
-    )
+    context = _day_context(request)
+    context["stays"] = selectors.departures_on(context["day"])
+    return render_page(request, "rooms/departures.html", context)
 
 
 @require_GET

@@ -82,6 +82,10 @@ def desk_pages(hotel) -> dict[str, str]:
         "check-out": reverse("rooms:check_out", args=[stay.pk]),
         "move": reverse("rooms:room_move", args=[stay.pk]),
         "pbx": reverse("pbx:status"),
+        "timeline": reverse("rooms:timeline"),
+        "new-reservation": reverse("rooms:reservation_new"),
+        "change-reservation": reverse("rooms:reservation_edit", args=[reservation.pk]),
+        "extend": reverse("rooms:change_departure", args=[stay.pk]),
         "housekeeping": reverse("rooms:housekeeping"),
     }
 
