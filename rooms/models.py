@@ -86,10 +86,22 @@ class Room(models.Model):
         max_length=16, blank=True, help_text="The room phone as the PBX last reported it (Idle, Busy, ...)."
     )
     phone_status_at = models.DateTimeField(null=True, blank=True)
+    housekeeper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_rooms",
+        help_text="Who cleans the room on `housekeeper_on` (assigned by a supervisor).",
+    )
+    housekeeper_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["floor", "number"]
+        permissions = [
+            ("supervise_housekeeping", "Can assign rooms to housekeepers and mark rooms inspected"),
+        ]
 
     def __str__(self) -> str:
         return f"Room {self.number}"

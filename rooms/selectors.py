@@ -46,7 +46,9 @@ def board_rooms(
     """Rooms for the board with their in-house stay and flags; 3 queries whatever the size."""
     filters = filters or BoardFilters()
     today = today or hotel_today()
-    rooms: QuerySet[Room] = Room.objects.select_related("room_type").prefetch_related(_in_house_prefetch())
+    rooms: QuerySet[Room] = Room.objects.select_related("room_type", "housekeeper").prefetch_related(
+        _in_house_prefetch()
+    )
     if filters.floor is not None:
         rooms = rooms.filter(floor=filters.floor)
     if filters.housekeeping:
@@ -218,22 +220,50 @@ def room_history(room: Room, *, limit: int = 50):
     return {"status_changes": list(changes), "stays": list(stays), "moves": list(moves)}
 
 
-def housekeeping_rooms(*, floor: int | None = None, today: date | None = None) -> list[Room]:
-    """Rooms for the tablet: departures and dirty rooms first, then by number."""
+def housekeeping_rooms(*, floor: int | None = None, today: date | None = None, user=None) -> list[Room]:
+    """Rooms for the tablet, in the order the work matters now: vacant dirty rooms needed for today's
+    arrivals, other vacant dirty rooms, departures still occupied, other dirty rooms, rooms to inspect,
+    then the rest. The rooms assigned to `user` today come first ("my rooms")."""
+    today = today or hotel_today()
     rooms = board_rooms(BoardFilters(floor=floor), today=today)
 
     def priority(room: Room) -> tuple:
-        if room.departing_today:
+        dirty = room.housekeeping_status == HousekeepingStatus.DIRTY
+        vacant = room.stay is None
+        if vacant and dirty and room.arrival_today:
             rank = 0
-        elif room.housekeeping_status == HousekeepingStatus.DIRTY:
+        elif vacant and dirty and room.in_service:
             rank = 1
-        elif room.housekeeping_status == HousekeepingStatus.CLEAN:
+        elif room.departing_today:
             rank = 2
-        else:
+        elif dirty:
             rank = 3
-        return (rank, room.floor, room.number)
+        elif room.housekeeping_status == HousekeepingStatus.CLEAN:
+            rank = 4
+        else:
+            rank = 5
+        return (not room.mine, rank, room.floor, room.number)
 
+    for room in rooms:
+        assigned = room.housekeeper_id if room.housekeeper_on == today else None
+        room.assignee = room.housekeeper if assigned else None
+        room.mine = bool(assigned and user is not None and assigned == getattr(user, "pk", None))
+        room.work_rank = priority(room)[1]
     return sorted(rooms, key=priority)
+
+
+def housekeepers() -> list:
+    """Staff who can be given rooms: the members of the Housekeeping group."""
+    from django.contrib.auth import get_user_model
+
+    from hotelpbx.core.roles import Role
+
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=Role.HOUSEKEEPING.label, is_active=True)
+        .order_by("first_name", "username")
+        .distinct()
+    )
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .models import (
     StayStatus,
 )
 from .phone import PhoneChange, phone_sync
-from .rules import housekeeping_refusal
+from .rules import housekeeping_refusal, inspection_refusal, is_housekeeping_supervisor
 from .selectors import full_nights, hold_conflict, hold_description
 
 # ----------------------------------------------------------------------------------------------------
@@ -151,8 +151,11 @@ def room_staff_set_status(
 ) -> Room:
     """A member of staff asks for a room status, from the desk, the tablet or the API. Housekeeping's
     requests are recorded as from the tablet and may not take a room out of service or put it back
-    (rules.housekeeping_refusal: raises NotPermitted); the change itself is `room_set_status`."""
+    (rules.housekeeping_refusal: raises NotPermitted), nor mark it inspected when the hotel keeps that
+    for supervisors (HOUSEKEEPING_INSPECTION); the change itself is `room_set_status`."""
     if housekeeping and (refusal := housekeeping_refusal(room, status)):
+        raise NotPermitted(refusal)
+    if housekeeping and (refusal := inspection_refusal(status, supervisor=is_housekeeping_supervisor(by))):
         raise NotPermitted(refusal)
     source = StatusSource.TABLET if housekeeping else StatusSource.DESK
     return room_set_status(room=room, status=status, by=by, source=source, reason=reason, until=until)
@@ -713,3 +716,29 @@ def stay_change_departure(
             summary=f"Stay of {stay.guest.full_name} {verb}: departure {before} -> {departure}",
         )
     return stay
+
+
+# ----------------------------------------------------------------------------------------------------
+# Housekeeping assignments
+# ----------------------------------------------------------------------------------------------------
+
+
+def room_assign_housekeeper(*, room: Room, housekeeper=None, by=None) -> Room:
+    """A supervisor gives a room to a housekeeper for today (None: nobody). Audited."""
+    if not is_housekeeping_supervisor(by):
+        raise NotPermitted("Only a housekeeping supervisor assigns rooms.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        room.housekeeper = housekeeper
+        room.housekeeper_on = hotel_today() if housekeeper else None
+        room.save(update_fields=["housekeeper", "housekeeper_on", "updated_at"])
+        who = (housekeeper.get_full_name() or housekeeper.username) if housekeeper else "nobody"
+        audit_record(
+            actor=by,
+            action="room.assign_housekeeper",
+            source=StatusSource.TABLET,
+            room=room,
+            obj=room,
+            summary=f"Room {room.number} assigned to {who} for {hotel_today()}",
+        )
+    return room

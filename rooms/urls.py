@@ -30,6 +30,7 @@ urlpatterns = [
     path("timeline/", reservations.timeline, name="timeline"),
     path("housekeeping/", housekeeping.housekeeping, name="housekeeping"),
     path("housekeeping/partial/", housekeeping.housekeeping_partial, name="housekeeping_partial"),
+    path("housekeeping/rooms/<str:number>/assign/", housekeeping.assign, name="housekeeping_assign"),
     path(
         "housekeeping/rooms/<str:number>/status/",
         housekeeping.set_status,
@@ -40,3 +41,5 @@ urlpatterns = [
 # the desk's pages beyond today
 for _name in ("reservation_new", "reservation_edit", "reservation_cancel", "change_departure", "timeline"):
     policy.register(f"rooms:{_name}", policy.DESK)
+# a supervisor may be in housekeeping; the service checks who may assign
+policy.register("rooms:housekeeping_assign", policy.EVERY_ROLE)
