@@ -54,6 +54,8 @@ def _icons(room: Room) -> SafeString:
 def _aria_label(room: Room) -> str:
     parts = [f"Room {room.number}", room.room_type.code]
     parts.append(f"occupied by {room.stay.guest.last_name}" if room.stay else "vacant")
+    if room.stay is not None and room.stay.guest.vip:
+        parts.append("VIP")
     parts.append(room.get_housekeeping_status_display().lower())
     if not room.in_service:
         parts.append(room.get_service_state_display().lower())

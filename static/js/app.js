@@ -83,4 +83,24 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submitted]").forEach(function (form) { delete form.dataset.submitted; });
   });
+
+  // "/" puts the cursor in the page's search box (the one marked data-desk-search, else the first
+  // search field), unless the user is already typing somewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    var tag = target && target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
+    var search = document.querySelector("[data-desk-search]") || document.querySelector('main input[type="search"]');
+    var searchPage = document.querySelector("[data-search-url]");
+    if (!search && searchPage) {
+      event.preventDefault();
+      window.location.assign(searchPage.dataset.searchUrl); // pages without a search box: the guest search
+      return;
+    }
+    if (!search) return;
+    event.preventDefault();
+    search.focus();
+    if (search.select) search.select();
+  });
 })();
