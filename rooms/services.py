@@ -742,3 +742,38 @@ def room_assign_housekeeper(*, room: Room, housekeeper=None, by=None) -> Room:
             summary=f"Room {room.number} assigned to {who} for {hotel_today()}",
         )
     return room
+
+
+# ----------------------------------------------------------------------------------------------------
+# Desk paperwork
+# ----------------------------------------------------------------------------------------------------
+
+NOTES_MAX = 4000
+
+
+def stay_set_notes(*, stay: Stay, notes: str, by=None) -> Stay:
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        raise RoomRuleError(f"Notes are limited to {NOTES_MAX} characters.")
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest").get(pk=stay.pk)
+        stay.notes = notes
+        stay.save(update_fields=["notes"])
+        audit_record(
+            actor=by, action="stay.notes", obj=stay, summary=f"Notes of {stay.guest.full_name}'s stay"
+        )
+    return stay
+
+
+def room_set_notes(*, room: Room, notes: str, by=None) -> Room:
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        raise RoomRuleError(f"Notes are limited to {NOTES_MAX} characters.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        room.notes = notes
+        room.save(update_fields=["notes", "updated_at"])
+        audit_record(
+            actor=by, action="room.notes", room=room, obj=room, summary=f"Notes of room {room.number}"
+        )
+    return room

@@ -28,6 +28,9 @@ urlpatterns = [
     path("stays/<int:pk>/cancel/", reservations.reservation_cancel, name="reservation_cancel"),
     path("stays/<int:pk>/departure/", reservations.change_departure, name="change_departure"),
     path("timeline/", reservations.timeline, name="timeline"),
+    path("stays/<int:pk>/notes/", reservations.stay_notes, name="stay_notes"),
+    path("stays/<int:pk>/card/", reservations.registration_card, name="registration_card"),
+    path("rooms/<str:number>/notes/", reservations.room_notes, name="room_notes"),
     path("housekeeping/", housekeeping.housekeeping, name="housekeeping"),
     path("housekeeping/partial/", housekeeping.housekeeping_partial, name="housekeeping_partial"),
     path("housekeeping/rooms/<str:number>/assign/", housekeeping.assign, name="housekeeping_assign"),
@@ -39,7 +42,16 @@ urlpatterns = [
 ]
 
 # the desk's pages beyond today
-for _name in ("reservation_new", "reservation_edit", "reservation_cancel", "change_departure", "timeline"):
+for _name in (
+    "reservation_new",
+    "reservation_edit",
+    "reservation_cancel",
+    "change_departure",
+    "timeline",
+    "stay_notes",
+    "registration_card",
+    "room_notes",
+):
     policy.register(f"rooms:{_name}", policy.DESK)
 # a supervisor may be in housekeeping; the service checks who may assign
 policy.register("rooms:housekeeping_assign", policy.EVERY_ROLE)

@@ -6,21 +6,23 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotelpbx.core.timeutil import hotel_today
 
 from .. import selectors
 from ..errors import Overbooked, RoomRuleError
 from ..forms import CancelForm, DepartureForm, ReservationForm
-from ..models import Guest, StayStatus
+from ..models import Guest, Room, StayStatus
 from ..services import (
     guest_create,
+    room_set_notes,
     stay_cancel,
     stay_change_departure,
     stay_reserve,
+    stay_set_notes,
     stay_update_reservation,
 )
 from ._shared import picker_context, render_page, stay_or_404
@@ -210,3 +212,41 @@ def timeline(request):
         "new_url": reverse("rooms:reservation_new"),
     }
     return render_page(request, "rooms/timeline.html", context)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Desk paperwork: notes and the registration card
+# ----------------------------------------------------------------------------------------------------
+
+
+@require_POST
+def stay_notes(request, pk: int):
+    stay = stay_or_404(pk)
+    try:
+        stay_set_notes(stay=stay, notes=request.POST.get("notes", ""), by=request.user)
+    except RoomRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Notes saved.")
+    return redirect("rooms:stay_detail", pk=stay.pk)
+
+
+@require_POST
+def room_notes(request, number: str):
+    room = get_object_or_404(Room, number=number)
+    try:
+        room_set_notes(room=room, notes=request.POST.get("notes", ""), by=request.user)
+    except RoomRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Notes saved.")
+    return redirect("rooms:room_detail", number=room.number)
+
+
+@require_GET
+def registration_card(request, pk: int):
+    stay = stay_or_404(pk)
+    room_type = stay.room.room_type if stay.room else stay.room_type
+    rate = room_type.rack_rate if room_type else None
+    total = rate * stay.nights if rate is not None else None
+    return render_page(request, "rooms/registration_card.html", {"stay": stay, "rate": rate, "total": total})

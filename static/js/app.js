@@ -103,4 +103,10 @@
     search.focus();
     if (search.select) search.select();
   });
+
+  // A [data-print] button prints the page (the registration card).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
 })();

@@ -86,6 +86,7 @@ def desk_pages(hotel) -> dict[str, str]:
         "new-reservation": reverse("rooms:reservation_new"),
         "change-reservation": reverse("rooms:reservation_edit", args=[reservation.pk]),
         "extend": reverse("rooms:change_departure", args=[stay.pk]),
+        "registration-card": reverse("rooms:registration_card", args=[stay.pk]),
         "housekeeping": reverse("rooms:housekeeping"),
     }
 
@@ -137,3 +138,14 @@ def test_board_tile_text_is_at_least_13_px_and_the_legend_names_every_mark(brows
         expect(legend).to_contain_text(mark)
     screenshot(page, "desk-board-1024")
     context.close()
+
+
+def test_the_registration_card_prints_without_the_navigation(desk_page, hotel):
+    sign_in(desk_page, "desk")
+    desk_page.goto(reverse("rooms:registration_card", args=[hotel["stay"].pk]))
+    expect(desk_page.get_by_role("button", name="Print")).to_be_visible()
+    desk_page.emulate_media(media="print")
+    expect(desk_page.locator(".app-navbar")).to_be_hidden()
+    expect(desk_page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(desk_page.locator("#registration-card")).to_contain_text("Guest's signature")
+    screenshot(desk_page, "registration-card-print")
