@@ -236,6 +236,7 @@ class Stay(models.Model):
     eta = models.TimeField("expected arrival time", null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["arrival", "id"]

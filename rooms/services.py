@@ -535,7 +535,7 @@ def stay_cancel(*, stay: Stay, reason: str = "", by=None) -> Stay:
                 f"Only reservations can be cancelled; this stay is {stay.get_status_display()}."
             )
         stay.status = StayStatus.CANCELLED
-        stay.save(update_fields=["status"])
+        stay.save(update_fields=["status", "updated_at"])
         audit_record(actor=by, action="stay.cancel", obj=stay, summary=f"Reservation cancelled: {reason}")
     return stay
 
@@ -706,7 +706,7 @@ def stay_change_departure(
                 by=by,
             )
         stay.departure = departure
-        stay.save(update_fields=["departure"])
+        stay.save(update_fields=["departure", "updated_at"])
         verb = "extended" if departure > before else "shortened"
         audit_record(
             actor=by,
@@ -758,7 +758,7 @@ def stay_set_notes(*, stay: Stay, notes: str, by=None) -> Stay:
     with transaction.atomic():
         stay = Stay.objects.select_for_update().select_related("guest").get(pk=stay.pk)
         stay.notes = notes
-        stay.save(update_fields=["notes"])
+        stay.save(update_fields=["notes", "updated_at"])
         audit_record(
             actor=by, action="stay.notes", obj=stay, summary=f"Notes of {stay.guest.full_name}'s stay"
         )

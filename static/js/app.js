@@ -109,4 +109,22 @@
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) window.print();
   });
+
+  // The board's refresh asks "changed since?" with the ETag of what it shows; 304 means keep it.
+  // (Pages for signed-in users are never cached by the browser, so the page asks itself.)
+  var boardTag = "";
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (boardTag && event.detail.elt && event.detail.elt.id === "board-body") {
+      event.detail.headers["If-None-Match"] = boardTag;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && event.detail.elt && event.detail.elt.id === "board-body" && xhr.status === 200) {
+      boardTag = xhr.getResponseHeader("ETag") || "";
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 304) event.detail.shouldSwap = false;
+  });
 })();
