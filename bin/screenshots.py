@@ -63,8 +63,8 @@ def main() -> None:
         serve()
         from django.urls import reverse
 
-        from rooms.models import Stay, StayStatus
         from rooms.management.commands.seed_demo import DEMO_PASSWORD
+        from rooms.models import Stay, StayStatus
 
         base = f"http://127.0.0.1:{PORT}"
         arrival = Stay.objects.filter(status=StayStatus.RESERVED).order_by("arrival", "id").first()
