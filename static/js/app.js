@@ -118,13 +118,17 @@
       event.detail.headers["If-None-Match"] = boardTag;
     }
   });
-  document.addEventListener("htmx:afterRequest", function (event) {
+  // (beforeSwap, not afterRequest: the board body is replaced by its answer, and the events of a
+  // detached element no longer reach the document)
+  document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr && event.detail.elt && event.detail.elt.id === "board-body" && xhr.status === 200) {
+    if (!xhr) return;
+    if (xhr.status === 304) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    if (event.detail.elt && event.detail.elt.id === "board-body" && xhr.status === 200) {
       boardTag = xhr.getResponseHeader("ETag") || "";
     }
-  });
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status === 304) event.detail.shouldSwap = false;
   });
 })();
