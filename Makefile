@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: help venv run test lint fmt bench up clean
+.PHONY: help venv run test lint fmt bench screenshots up clean
 
 help:
 	@echo "make run    start the demo hotel on http://127.0.0.1:8000/ (Redis, web, worker, beat, PBX emulator)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make fmt    ruff format + ruff check --fix"
 	@echo "make bench  run every bench/*.py"
+	@echo "make screenshots  PNGs of the demo (board, tablet, check-in, timeline, PBX) into docs/screenshots/"
 	@echo "make up     docker compose up --build (with the PBX emulator unless PBX_URL is set)"
 	@echo "make venv   create .venv with the pinned dependencies"
 	@echo "make clean  remove var/ (SQLite, Redis socket, static files), .venv and the egg-info"
@@ -54,6 +55,9 @@ lint: venv
 fmt: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+screenshots: venv
+	$(BIN)/python bin/screenshots.py
 
 bench: venv
 	@shopt -s nullglob; files=(bench/*.py); \

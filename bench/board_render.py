@@ -6,6 +6,10 @@ the board N times, counting SQL queries. As a baseline, in the same run and thro
 middleware stack (sessions, auth, role policy, htmx), it serves a static page of exactly the board's byte
 size. The ratio board/baseline is the figure to watch: it cancels out the speed of the machine.
 
+Targets, each printed with PASS or FAIL: the board page renders in at most 10x the time of the static
+page of its size, its payload is under 250 KiB, and a refresh when nothing changed (If-None-Match: the
+board's ETag, answered 304) takes at most 2x a trivial view (a two-byte page through the same stack).
+
     .venv/bin/python bench/board_render.py            # or: make bench
     BENCH_RUNS=50 BENCH_ROOMS=2000 .venv/bin/python bench/board_render.py
 """
@@ -146,7 +150,18 @@ class StaticPage:
         return reverse("bench_static_page")
 
 
-def measure(client, url: str, runs: int, headers: dict | None = None) -> tuple[list[float], int, int]:
+BOARD_RATIO_MAX = 10.0
+PAYLOAD_MAX_KIB = 250
+NOT_MODIFIED_RATIO_MAX = 2.0
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def measure(
+    client, url: str, runs: int, headers: dict | None = None, expect: int = 200
+) -> tuple[list[float], int, int]:
     """Wall time (ms) per request, the SQL query count of the last one, the body size."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -157,11 +172,40 @@ def measure(client, url: str, runs: int, headers: dict | None = None) -> tuple[l
             started = time.perf_counter()
             response = client.get(url, headers=headers or {})
             elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
+        if response.status_code != expect:
             raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
         times.append(elapsed)
         queries, size = len(captured.captured_queries), len(response.content)
     return times, queries, size
+
+
+def not_modified(client, url: str, baseline_url: str) -> None:
+    """A refresh with the board's ETag (304) against a trivial view through the same stack."""
+    headers = {"HX-Request": "true"}
+    etag = client.get(url, headers=headers)["ETag"]
+    headers_304 = {**headers, "If-None-Match": etag}
+    StaticPage.body = b"ok"
+    measure(client, url, WARMUP, headers_304, expect=304)
+    measure(client, baseline_url, WARMUP, headers)
+    refresh_ms, trivial_ms, refresh_q, trivial_q = [], [], 0, 0
+    for _ in range(RUNS):
+        t, refresh_q, _size = measure(client, url, 1, headers_304, expect=304)
+        refresh_ms += t
+        t, trivial_q, _size = measure(client, baseline_url, 1, headers)
+        trivial_ms += t
+    refresh_median, trivial_median = statistics.median(refresh_ms), statistics.median(trivial_ms)
+    ratio = refresh_median / trivial_median
+    print(f"\nunchanged refresh: GET {url} with If-None-Match -> 304")
+    print(
+        f"  304       median {refresh_median:8.1f} ms   p95 {p95(refresh_ms):8.1f} ms   queries {refresh_q}"
+    )
+    print(
+        f"  trivial   median {trivial_median:8.1f} ms   p95 {p95(trivial_ms):8.1f} ms   queries {trivial_q}"
+    )
+    print(
+        f"  ratio 304/trivial (median): {ratio:.1f}x ... target at most {NOT_MODIFIED_RATIO_MAX:.0f}x: "
+        f"{verdict(ratio <= NOT_MODIFIED_RATIO_MAX)}"
+    )
 
 
 def p95(values: list[float]) -> float:
@@ -187,6 +231,7 @@ def main() -> None:
         print(f"board_render: {ROOMS} rooms, {IN_HOUSE} in house, {RUNS} renders each (SQLite in {tmp})")
         for label, url, headers in pages:
             body = client.get(url, headers=headers).content
+            wire = len(client.get(url, headers={**headers, "Accept-Encoding": "gzip"}).content)
             StaticPage.body = body
             measure(client, url, WARMUP, headers)
             measure(client, baseline_url, WARMUP, headers)
@@ -205,10 +250,15 @@ def main() -> None:
                 ("baseline", base_median, base_ms, base_q),
             ):
                 print(f"  {name:<9} median {median:8.1f} ms   p95 {p95(times):8.1f} ms   queries {queries}")
-            print(
-                f"  ratio board/baseline (median): {board_median / base_median:.1f}x"
-                f"   (queries of its own: {board_q - base_q})"
-            )
+            ratio = board_median / base_median
+            print(f"  ratio board/baseline (median): {ratio:.1f}x   (queries of its own: {board_q - base_q})")
+            if label == "board page":
+                ok = verdict(ratio <= BOARD_RATIO_MAX)
+                print(f"  target: at most {BOARD_RATIO_MAX:.0f}x the static page ... {ok}")
+                kib = wire / 1024
+                ok = verdict(kib < PAYLOAD_MAX_KIB)
+                print(f"  target: payload under {PAYLOAD_MAX_KIB} KiB ({kib:.0f} KiB gzip) ... {ok}")
+        not_modified(client, reverse("rooms:board_partial"), baseline_url)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

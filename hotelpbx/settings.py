@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hotelpbx.core.timeutil.HotelTimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,6 +175,9 @@ HOUSEKEEPING_SESSION_IDLE_SECONDS = env.int("HOUSEKEEPING_SESSION_IDLE_SECONDS",
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=8 * 3600)
 BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=10)
 HOUSEKEEPING_REFRESH_SECONDS = env.int("HOUSEKEEPING_REFRESH_SECONDS", default=30)
+# Who may mark a room inspected: "anyone" in housekeeping (default), or only a "supervisor" (a user with
+# the rooms.supervise_housekeeping permission, a manager or the front desk).
+HOUSEKEEPING_INSPECTION = env.str("HOUSEKEEPING_INSPECTION", default="anyone")
 
 # --- Time ------------------------------------------------------------------------------------------
 TIME_ZONE = "UTC"  # stored times are UTC; the hotel's zone is HOTEL_TIME_ZONE

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Guest, Room, RoomMove, RoomStatusChange, RoomType, Stay
+from .search import fold
 
 
 @admin.register(RoomType)
@@ -37,7 +38,11 @@ class RoomAdmin(admin.ModelAdmin):
 @admin.register(Guest)
 class GuestAdmin(admin.ModelAdmin):
     list_display = ("last_name", "first_name", "language", "vip", "email")
-    search_fields = ("last_name", "first_name", "email", "document_number")
+    search_fields = ("search_name", "email", "document_number")
+
+    def get_search_results(self, request, queryset, search_term):
+        # names are searched folded, as at the desk: "muller" finds "Müller"
+        return super().get_search_results(request, queryset, fold(search_term))
 
 
 @admin.register(Stay)

@@ -26,6 +26,8 @@ def _icons(room: Room) -> SafeString:
     stay = room.stay
     if stay is not None and stay.guest.vip:
         icons.append(_icon("bi-star-fill text-warning", "VIP"))
+    if getattr(room, "held_for", None) is not None:
+        icons.append(_icon("bi-bookmark-fill tile-held", room.hold_text))
     if room.dnd:
         icons.append(_icon("bi-moon-fill tile-dnd", "Do not disturb"))
     if room.departing_today:
@@ -52,6 +54,8 @@ def _icons(room: Room) -> SafeString:
 def _aria_label(room: Room) -> str:
     parts = [f"Room {room.number}", room.room_type.code]
     parts.append(f"occupied by {room.stay.guest.last_name}" if room.stay else "vacant")
+    if room.stay is not None and room.stay.guest.vip:
+        parts.append("VIP")
     parts.append(room.get_housekeeping_status_display().lower())
     if not room.in_service:
         parts.append(room.get_service_state_display().lower())
@@ -59,8 +63,15 @@ def _aria_label(room: Room) -> str:
         parts.append("do not disturb")
     if room.departing_today:
         parts.append("departs today")
+    if getattr(room, "held_for", None) is not None:
+        parts.append(room.hold_text[0].lower() + room.hold_text[1:])
     if room.phone_status:
         parts.append(f"phone {room.phone_status.lower()}")
+    state, message = getattr(room, "pbx_sync", ("in_sync", ""))
+    if state == "pending":
+        parts.append("phone set-up pending")
+    elif state == "failed":
+        parts.append(f"phone set-up failed{': ' + message if message else ''}")
     return ", ".join(parts)
 
 
@@ -94,6 +105,9 @@ def render_tile(room: Room, url: str) -> SafeString:
         classes.append("is-out")
     if room.departing_today:
         classes.append("is-departing")
+    held = getattr(room, "held_for", None)
+    if held is not None:
+        classes.append("is-held")
     guest = (
         format_html('<i class="bi bi-person-fill" aria-hidden="true"></i> {}', stay.guest.last_name)
         if stay
@@ -101,7 +115,7 @@ def render_tile(room: Room, url: str) -> SafeString:
     )
     return format_html(
         '<a href="{}" class="{}" data-room="{}" data-occupied="{}" data-hk-status="{}" data-service="{}" '
-        'data-pbx="{}" data-phone="{}" aria-label="{}">'
+        'data-pbx="{}" data-phone="{}" data-held="{}" aria-label="{}">'
         '<span class="tile-top"><span class="tile-number">{}</span><span class="tile-type">{}</span>'
         '<span class="tile-icons">{}</span></span>'
         '<span class="tile-guest">{}</span>{}</a>',
@@ -113,6 +127,7 @@ def render_tile(room: Room, url: str) -> SafeString:
         room.service_state,
         getattr(room, "pbx_sync", ("in_sync", ""))[0],
         room.phone_status,
+        "true" if held is not None else "false",
         _aria_label(room),
         room.number,
         room.room_type.code,

@@ -39,3 +39,19 @@ class NotPermitted(RoomRuleError):
 
 class StayStateError(RoomRuleError):
     code = "stay_state"
+
+
+class RoomHeld(RoomRuleError):
+    """The room is kept for another reservation; the desk may take it anyway by giving a reason."""
+
+    code = "room_held"
+
+    def __init__(self, message: str, *, held_for=None):
+        super().__init__(message)
+        self.held_for = held_for
+
+
+class Overbooked(RoomRuleError):
+    """Every room of the type is taken on some night; the desk may overbook by giving a reason."""
+
+    code = "overbooked"

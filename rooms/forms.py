@@ -17,8 +17,13 @@ class BootstrapForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def style_widgets(self) -> None:
         for field in self.fields.values():
             widget = field.widget
+            if "form-" in widget.attrs.get("class", ""):
+                continue
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
@@ -83,6 +88,7 @@ class CheckInForm(BootstrapForm):
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     phone_class = forms.ChoiceField(choices=PhoneClass.choices, label="Phone calls allowed", required=False)
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
 
 
 class WalkInForm(BootstrapForm):
@@ -109,6 +115,10 @@ class WalkInForm(BootstrapForm):
     )
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
+    confirm_in_house = forms.BooleanField(
+        required=False, label="This is a different guest, or a second room for the same guest"
+    )
 
     GUEST_FIELDS = ("first_name", "last_name", "language", "vip", "email", "phone", "document_number")
 
@@ -162,6 +172,7 @@ class RoomMoveForm(BootstrapForm):
         widget=forms.TextInput(attrs={"placeholder": "e.g. noise, air conditioning broken, upgrade"}),
     )
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: move anyway")
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
 
 
 class RoomStatusForm(BootstrapForm):
@@ -184,3 +195,81 @@ class SuggestionsForm(forms.Form):
     adults = forms.IntegerField(required=False, min_value=1, max_value=MAX_ADULTS)
     room_type = forms.ModelChoiceField(queryset=RoomType.objects.all(), required=False)
     room = forms.CharField(required=False, max_length=8)
+    departure = forms.DateField(required=False)
+    picker_stay = forms.IntegerField(required=False, min_value=1)
+
+
+class ReservationForm(BootstrapForm):
+    """A reservation's stay fields; a new reservation also names its guest (an existing one or new)."""
+
+    arrival = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    departure = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    adults = forms.IntegerField(min_value=1, max_value=MAX_ADULTS, initial=1)
+    room_type = forms.ModelChoiceField(
+        queryset=RoomType.objects.all(), required=False, empty_label="Any type", label="Room type"
+    )
+    room = RoomNumberField(max_length=8, required=False, label="Room (optional)")
+    phone_class = forms.ChoiceField(
+        choices=PhoneClass.choices, initial=PhoneClass.NATIONAL, label="Phone calls allowed"
+    )
+    eta = forms.TimeField(
+        required=False, label="Expected arrival time", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    notes = forms.CharField(
+        required=False, max_length=2000, label="Notes and requests", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
+    overbook_reason = forms.CharField(
+        max_length=200, required=False, label="Reason to overbook (only if the type is full)"
+    )
+
+    STAY_FIELDS = ("arrival", "departure", "adults", "room_type", "room", "phone_class", "eta", "notes")
+
+    def __init__(self, *args, new_guest: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_guest = new_guest
+        if new_guest:
+            extra = {
+                "guest": forms.ModelChoiceField(
+                    queryset=Guest.objects.all(), required=False, widget=forms.HiddenInput
+                ),
+                "first_name": forms.CharField(max_length=80, required=False),
+                "last_name": forms.CharField(max_length=80, required=False),
+                "language": forms.ChoiceField(choices=Language.choices, initial=Language.EN),
+                "vip": forms.BooleanField(required=False, label="VIP"),
+                "email": forms.EmailField(required=False),
+                "phone": forms.CharField(max_length=32, required=False),
+            }
+            for name, field in extra.items():
+                self.fields[name] = field
+            self.style_widgets()
+        self.fields["arrival"].initial = hotel_today()
+        self.fields["departure"].initial = hotel_today() + timedelta(days=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        arrival, departure = cleaned.get("arrival"), cleaned.get("departure")
+        if arrival and departure and departure <= arrival:
+            self.add_error("departure", "The departure date must be after the arrival date.")
+        if self.new_guest and not cleaned.get("guest") and not (cleaned.get("last_name") or "").strip():
+            self.add_error("last_name", "Give the guest's last name.")
+        return cleaned
+
+    def stay_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.STAY_FIELDS}
+
+    def new_guest_fields(self) -> dict:
+        names = ("first_name", "last_name", "language", "vip", "email", "phone")
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class DepartureForm(BootstrapForm):
+    departure = forms.DateField(label="New departure date", widget=forms.DateInput(attrs={"type": "date"}))
+    hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
+    overbook_reason = forms.CharField(
+        max_length=200, required=False, label="Reason to overbook (only if the type is full)"
+    )
+
+
+class CancelForm(BootstrapForm):
+    reason = forms.CharField(max_length=200, label="Reason for cancelling")

@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from .search import fold
+
 
 class RoomType(models.Model):
     code = models.CharField(max_length=8, unique=True)
@@ -76,18 +78,37 @@ class Room(models.Model):
     service_reason = models.CharField(max_length=200, blank=True)
     service_until = models.DateField(null=True, blank=True)
     dnd = models.BooleanField("do not disturb", default=False)
+    features = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated, e.g. sea view, accessible, quiet."
+    )
     notes = models.TextField(blank=True)
     phone_status = models.CharField(
         max_length=16, blank=True, help_text="The room phone as the PBX last reported it (Idle, Busy, ...)."
     )
     phone_status_at = models.DateTimeField(null=True, blank=True)
+    housekeeper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_rooms",
+        help_text="Who cleans the room on `housekeeper_on` (assigned by a supervisor).",
+    )
+    housekeeper_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["floor", "number"]
+        permissions = [
+            ("supervise_housekeeping", "Can assign rooms to housekeepers and mark rooms inspected"),
+        ]
 
     def __str__(self) -> str:
         return f"Room {self.number}"
+
+    @property
+    def feature_list(self) -> list[str]:
+        return [f.strip() for f in self.features.split(",") if f.strip()]
 
     @property
     def in_service(self) -> bool:
@@ -120,6 +141,15 @@ class Language(models.TextChoices):
     JA = "ja", "Japanese"
 
 
+class GuestQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create skips save(): fill the folded search name here too."""
+        objs = list(objs)
+        for guest in objs:
+            guest.refresh_search_name()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Guest(models.Model):
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80)
@@ -131,6 +161,14 @@ class Guest(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     document_number = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    search_name = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="First and last name without accents and in lower case, for searching (kept by save).",
+    )
+
+    objects = GuestQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -138,6 +176,16 @@ class Guest(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def refresh_search_name(self) -> None:
+        self.search_name = fold(f"{self.first_name} {self.last_name}")[:200]
 
     @property
     def full_name(self) -> str:
@@ -185,8 +233,10 @@ class Stay(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     early_departure = models.BooleanField(default=False)
+    eta = models.TimeField("expected arrival time", null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["arrival", "id"]

@@ -14,6 +14,8 @@ from hotelpbx.core.timeutil import hotel_today
 from .errors import (
     InvalidTransition,
     NotPermitted,
+    Overbooked,
+    RoomHeld,
     RoomNotAvailable,
     RoomNotReady,
     RoomRuleError,
@@ -34,7 +36,8 @@ from .models import (
     StayStatus,
 )
 from .phone import PhoneChange, phone_sync
-from .rules import housekeeping_refusal
+from .rules import housekeeping_refusal, inspection_refusal, is_housekeeping_supervisor
+from .selectors import full_nights, hold_conflict, hold_description
 
 # ----------------------------------------------------------------------------------------------------
 # Room status
@@ -148,8 +151,11 @@ def room_staff_set_status(
 ) -> Room:
     """A member of staff asks for a room status, from the desk, the tablet or the API. Housekeeping's
     requests are recorded as from the tablet and may not take a room out of service or put it back
-    (rules.housekeeping_refusal: raises NotPermitted); the change itself is `room_set_status`."""
+    (rules.housekeeping_refusal: raises NotPermitted), nor mark it inspected when the hotel keeps that
+    for supervisors (HOUSEKEEPING_INSPECTION); the change itself is `room_set_status`."""
     if housekeeping and (refusal := housekeeping_refusal(room, status)):
+        raise NotPermitted(refusal)
+    if housekeeping and (refusal := inspection_refusal(status, supervisor=is_housekeeping_supervisor(by))):
         raise NotPermitted(refusal)
     source = StatusSource.TABLET if housekeeping else StatusSource.DESK
     return room_set_status(room=room, status=status, by=by, source=source, reason=reason, until=until)
@@ -219,9 +225,34 @@ def stay_reserve(
     phone_class: str = PhoneClass.NATIONAL,
     sharers=(),
     by=None,
+    hold_override: str = "",
+    overbook_reason: str = "",
+    check_overbooking: bool = True,
+    eta=None,
+    notes: str = "",
 ) -> Stay:
+    """A reservation. A room kept for another reservation on those nights needs `hold_override`; a room
+    type already full on some night needs `overbook_reason` (both audited). A walk-in, standing at the
+    desk in front of a free room, passes check_overbooking=False."""
     _validate_dates(arrival, departure)
+    if phone_class not in PhoneClass.values:
+        raise RoomRuleError(f"Unknown class of phone service {phone_class!r}.")
     with transaction.atomic():
+        if room is not None:
+            _respect_holds(
+                room, arrival, departure, stay=None, guest_name=guest.full_name, override=hold_override, by=by
+            )
+        booked_type = room.room_type if room else room_type
+        if check_overbooking and booked_type is not None:
+            _refuse_overbooking(
+                booked_type,
+                arrival,
+                departure,
+                stay=None,
+                guest_name=guest.full_name,
+                reason=overbook_reason,
+                by=by,
+            )
         stay = Stay.objects.create(
             guest=guest,
             arrival=arrival,
@@ -230,6 +261,8 @@ def stay_reserve(
             room_type=room_type or (room.room_type if room else None),
             adults=adults,
             phone_class=phone_class,
+            eta=eta,
+            notes=notes or "",
         )
         if sharers:
             stay.sharers.set(sharers)
@@ -274,6 +307,62 @@ def _ensure_room_can_take_guest(room: Room, *, confirm_not_ready: bool) -> None:
     raise RoomNotReady(problem + " Choose a ready room or ask housekeeping.")
 
 
+def _respect_holds(
+    room: Room, arrival: date, departure: date, *, stay: Stay | None, guest_name: str, override: str, by
+) -> None:
+    """A room kept for another reservation on these nights is refused, unless the desk says why it takes
+    it anyway (audited; the other reservation's check-in will then say its room was taken)."""
+    other = hold_conflict(room, arrival, departure, excluding=stay)
+    if other is None:
+        return
+    held = hold_description(other)
+    if not (override or "").strip():
+        raise RoomHeld(
+            f"Room {room.number} is {held[0].lower()}{held[1:]}. Choose another room, or give a reason "
+            "to take it anyway.",
+            held_for=other,
+        )
+    audit_record(
+        actor=by,
+        action="room.hold_override",
+        room=room,
+        obj=other,
+        summary=f"Room {room.number} ({held[0].lower()}{held[1:]}) given to {guest_name}: {override.strip()}",
+    )
+
+
+def _nights_text(nights: list[date]) -> str:
+    shown = ", ".join(f"{n:%a} {n.day} {n:%b}" for n in nights[:3])
+    return shown + (f" and {len(nights) - 3} more night(s)" if len(nights) > 3 else "")
+
+
+def _refuse_overbooking(
+    room_type: RoomType,
+    arrival: date,
+    departure: date,
+    *,
+    stay: Stay | None,
+    guest_name: str,
+    reason: str,
+    by,
+) -> None:
+    """Every room of the type taken on some night: refused, unless the desk gives a reason (audited)."""
+    full = full_nights(room_type, arrival, departure, excluding=stay)
+    if not full:
+        return
+    if not (reason or "").strip():
+        raise Overbooked(
+            f"Every {room_type.name} room is taken on {_nights_text(full)}. Choose other dates or another "
+            "room type, or give a reason to overbook."
+        )
+    audit_record(
+        actor=by,
+        action="stay.overbook",
+        obj=stay,
+        summary=f"{room_type.code} overbooked on {_nights_text(full)} for {guest_name}: {reason.strip()}",
+    )
+
+
 def _new_voicemail_pin() -> str:
     return f"{secrets.randbelow(10**4):04d}"
 
@@ -286,9 +375,12 @@ def stay_check_in(
     confirm_not_ready: bool = False,
     source: str = StatusSource.DESK,
     phone_class: str | None = None,
+    hold_override: str = "",
+    _holds_checked: bool = False,
 ) -> Stay:
     """Reserved stay -> in house in a vacant, in-service, ready room. A fresh voicemail PIN is made.
-    `phone_class` changes the booked class of phone service at the desk."""
+    `phone_class` changes the booked class of phone service at the desk. A room kept for another
+    reservation needs `hold_override`, the reason to take it anyway."""
     with transaction.atomic():
         stay = Stay.objects.select_for_update().get(pk=stay.pk)
         if stay.status != StayStatus.RESERVED:
@@ -300,6 +392,16 @@ def stay_check_in(
             raise RoomRuleError("Choose a room for this guest.")
         room = Room.objects.select_for_update().get(pk=room.pk)
         _ensure_room_can_take_guest(room, confirm_not_ready=confirm_not_ready)
+        if not _holds_checked:
+            _respect_holds(
+                room,
+                hotel_today(),
+                stay.departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                override=hold_override,
+                by=by,
+            )
         stay.room = room
         stay.room_type = stay.room_type or room.room_type
         stay.status = StayStatus.IN_HOUSE
@@ -340,6 +442,7 @@ def stay_walk_in(
     adults: int = 1,
     by=None,
     confirm_not_ready: bool = False,
+    hold_override: str = "",
 ) -> Stay:
     """A guest without a reservation, checked in today: an existing `guest`, or a new one made from the
     `new_guest` fields (Guest.full_clean: raises ValidationError). The guest, the stay and the check-in are
@@ -357,8 +460,13 @@ def stay_walk_in(
             adults=adults,
             phone_class=phone_class,
             by=by,
+            hold_override=hold_override,
+            check_overbooking=False,
         )
-        return stay_check_in(stay=stay, room=room, by=by, confirm_not_ready=confirm_not_ready)
+        # the reservation just made checked the hold (and audited any override)
+        return stay_check_in(
+            stay=stay, room=room, by=by, confirm_not_ready=confirm_not_ready, _holds_checked=True
+        )
 
 
 def _close_stay_room(stay: Stay, room: Room, *, by, source: str) -> None:
@@ -427,13 +535,19 @@ def stay_cancel(*, stay: Stay, reason: str = "", by=None) -> Stay:
                 f"Only reservations can be cancelled; this stay is {stay.get_status_display()}."
             )
         stay.status = StayStatus.CANCELLED
-        stay.save(update_fields=["status"])
+        stay.save(update_fields=["status", "updated_at"])
         audit_record(actor=by, action="stay.cancel", obj=stay, summary=f"Reservation cancelled: {reason}")
     return stay
 
 
 def stay_move(
-    *, stay: Stay, to_room: Room, by=None, reason: str = "", confirm_not_ready: bool = False
+    *,
+    stay: Stay,
+    to_room: Room,
+    by=None,
+    reason: str = "",
+    confirm_not_ready: bool = False,
+    hold_override: str = "",
 ) -> Stay:
     """Move an in-house guest: old room vacant-dirty, new room occupied, history kept, phones follow."""
     with transaction.atomic():
@@ -445,6 +559,15 @@ def stay_move(
         old_room = Room.objects.select_for_update().get(pk=stay.room_id)
         new_room = Room.objects.select_for_update().get(pk=to_room.pk)
         _ensure_room_can_take_guest(new_room, confirm_not_ready=confirm_not_ready)
+        _respect_holds(
+            new_room,
+            hotel_today(),
+            stay.departure,
+            stay=stay,
+            guest_name=stay.guest.full_name,
+            override=hold_override,
+            by=by,
+        )
         stay.room = new_room
         try:
             with transaction.atomic():
@@ -470,3 +593,187 @@ def stay_move(
         phone_sync(old_room, change=PhoneChange.CHECK_OUT)
         phone_sync(new_room, change=PhoneChange.CHECK_IN)
     return stay
+
+
+# ----------------------------------------------------------------------------------------------------
+# Reservations beyond today: change, extend, shorten
+# ----------------------------------------------------------------------------------------------------
+
+RESERVATION_FIELDS = ("arrival", "departure", "room_type", "room", "adults", "phone_class", "eta", "notes")
+
+
+def stay_update_reservation(
+    *, stay: Stay, by=None, hold_override: str = "", overbook_reason: str = "", **changes
+) -> Stay:
+    """Change a reservation (dates, room type or room, party, class of phone service, arrival time,
+    notes). The same rules as a new reservation: held rooms and full room types need a reason."""
+    unknown = set(changes) - set(RESERVATION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a reservation field: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest", "room", "room_type").get(pk=stay.pk)
+        if stay.status != StayStatus.RESERVED:
+            raise StayStateError(
+                f"This stay is {stay.get_status_display().lower()}; only a reservation can be changed here."
+            )
+        before = {name: getattr(stay, name) for name in RESERVATION_FIELDS}
+        for name, value in changes.items():
+            setattr(stay, name, value)
+        stay.notes = stay.notes or ""
+        _validate_dates(stay.arrival, stay.departure)
+        if stay.phone_class not in PhoneClass.values:
+            raise RoomRuleError(f"Unknown class of phone service {stay.phone_class!r}.")
+        if stay.room is not None and stay.room_type is None:
+            stay.room_type = stay.room.room_type
+        dates_changed = (stay.arrival, stay.departure) != (before["arrival"], before["departure"])
+        if stay.room is not None and (dates_changed or stay.room != before["room"]):
+            _respect_holds(
+                stay.room,
+                stay.arrival,
+                stay.departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                override=hold_override,
+                by=by,
+            )
+        booked_type = stay.room.room_type if stay.room else stay.room_type
+        type_changed = booked_type != (before["room"].room_type if before["room"] else before["room_type"])
+        if booked_type is not None and (dates_changed or type_changed):
+            _refuse_overbooking(
+                booked_type,
+                stay.arrival,
+                stay.departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                reason=overbook_reason,
+                by=by,
+            )
+        stay.save()
+        changed = [name for name in RESERVATION_FIELDS if getattr(stay, name) != before[name]]
+        audit_record(
+            actor=by,
+            action="stay.update",
+            room=stay.room,
+            obj=stay,
+            summary=f"Reservation of {stay.guest.full_name} changed: {', '.join(changed) or 'nothing'}",
+        )
+    return stay
+
+
+def stay_change_departure(
+    *, stay: Stay, departure: date, by=None, hold_override: str = "", overbook_reason: str = ""
+) -> Stay:
+    """Extend or shorten a stay. An in-house guest leaves today at the earliest; extra nights must not
+    take the room from another reservation or overbook its type (unless the desk gives a reason)."""
+    if stay.status == StayStatus.RESERVED:
+        return stay_update_reservation(
+            stay=stay,
+            departure=departure,
+            by=by,
+            hold_override=hold_override,
+            overbook_reason=overbook_reason,
+        )
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest", "room__room_type").get(pk=stay.pk)
+        if stay.status != StayStatus.IN_HOUSE:
+            raise StayStateError(f"This stay is {stay.get_status_display().lower()}; its dates are final.")
+        today = hotel_today()
+        if departure < today:
+            raise RoomRuleError("An in-house guest leaves today at the earliest.")
+        if departure <= stay.arrival:
+            raise RoomRuleError("The departure date must be after the arrival date.")
+        before = stay.departure
+        if departure == before:
+            raise RoomRuleError(f"The stay already ends on {before:%a} {before.day} {before:%b}.")
+        if departure > before:
+            extra_from = max(before, today)
+            _respect_holds(
+                stay.room,
+                extra_from,
+                departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                override=hold_override,
+                by=by,
+            )
+            _refuse_overbooking(
+                stay.room.room_type,
+                extra_from,
+                departure,
+                stay=stay,
+                guest_name=stay.guest.full_name,
+                reason=overbook_reason,
+                by=by,
+            )
+        stay.departure = departure
+        stay.save(update_fields=["departure", "updated_at"])
+        verb = "extended" if departure > before else "shortened"
+        audit_record(
+            actor=by,
+            action="stay.change_departure",
+            room=stay.room,
+            obj=stay,
+            summary=f"Stay of {stay.guest.full_name} {verb}: departure {before} -> {departure}",
+        )
+    return stay
+
+
+# ----------------------------------------------------------------------------------------------------
+# Housekeeping assignments
+# ----------------------------------------------------------------------------------------------------
+
+
+def room_assign_housekeeper(*, room: Room, housekeeper=None, by=None) -> Room:
+    """A supervisor gives a room to a housekeeper for today (None: nobody). Audited."""
+    if not is_housekeeping_supervisor(by):
+        raise NotPermitted("Only a housekeeping supervisor assigns rooms.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        room.housekeeper = housekeeper
+        room.housekeeper_on = hotel_today() if housekeeper else None
+        room.save(update_fields=["housekeeper", "housekeeper_on", "updated_at"])
+        who = (housekeeper.get_full_name() or housekeeper.username) if housekeeper else "nobody"
+        audit_record(
+            actor=by,
+            action="room.assign_housekeeper",
+            source=StatusSource.TABLET,
+            room=room,
+            obj=room,
+            summary=f"Room {room.number} assigned to {who} for {hotel_today()}",
+        )
+    return room
+
+
+# ----------------------------------------------------------------------------------------------------
+# Desk paperwork
+# ----------------------------------------------------------------------------------------------------
+
+NOTES_MAX = 4000
+
+
+def stay_set_notes(*, stay: Stay, notes: str, by=None) -> Stay:
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        raise RoomRuleError(f"Notes are limited to {NOTES_MAX} characters.")
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update().select_related("guest").get(pk=stay.pk)
+        stay.notes = notes
+        stay.save(update_fields=["notes", "updated_at"])
+        audit_record(
+            actor=by, action="stay.notes", obj=stay, summary=f"Notes of {stay.guest.full_name}'s stay"
+        )
+    return stay
+
+
+def room_set_notes(*, room: Room, notes: str, by=None) -> Room:
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        raise RoomRuleError(f"Notes are limited to {NOTES_MAX} characters.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        room.notes = notes
+        room.save(update_fields=["notes", "updated_at"])
+        audit_record(
+            actor=by, action="room.notes", room=room, obj=room, summary=f"Notes of room {room.number}"
+        )
+    return room

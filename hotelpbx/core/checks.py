@@ -24,6 +24,8 @@ def hotel_settings_check(app_configs, **kwargs):
                 id="hotel.E003",
             )
         )
+    if settings.HOUSEKEEPING_INSPECTION not in {"anyone", "supervisor"}:
+        errors.append(Error("HOUSEKEEPING_INSPECTION must be anyone or supervisor.", id="hotel.E020"))
     return errors
 
 

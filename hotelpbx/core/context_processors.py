@@ -8,6 +8,7 @@ def hotel(request):
     return {
         "HOTEL_NAME": settings.HOTEL_NAME,
         "CURRENCY": settings.CURRENCY,
+        "HOTEL_TIME_ZONE": settings.HOTEL_TIME_ZONE,
         "user_roles": roles,
         "is_desk": bool(roles & {Role.FRONT_DESK, Role.MANAGER}),
         "is_manager": Role.MANAGER in roles,

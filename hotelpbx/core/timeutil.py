@@ -17,3 +17,17 @@ def hotel_now() -> dt.datetime:
 
 def hotel_today() -> dt.date:
     return hotel_now().date()
+
+
+class HotelTimeZoneMiddleware:
+    """One clock: every page, the admin included, shows times in the hotel's zone (stored times are UTC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timezone.activate(hotel_zone())
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

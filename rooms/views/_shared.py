@@ -37,9 +37,43 @@ def stay_or_404(pk: int) -> Stay:
     return stay
 
 
-def suggested_rooms(*, adults: int, room_type=None, keep: Room | None = None) -> list[Room]:
-    """Rooms that fit, ready first; the room already chosen stays in the list even if it ranks low."""
-    rooms = selectors.room_suggestions(adults=adults, room_type=room_type)
-    if keep is not None and all(r.pk != keep.pk for r in rooms):
-        rooms = [keep, *rooms]
-    return rooms
+def picker_filters(data) -> selectors.PickerFilters:
+    """The picker's own filters (floor, type, feature) from a query string or a form post."""
+    try:
+        floor = int(data.get("picker_floor") or "")
+    except ValueError:
+        floor = None
+    return selectors.PickerFilters(
+        floor=floor,
+        room_type=(data.get("picker_type") or "")[:8],
+        feature=(data.get("picker_feature") or "").strip()[:40],
+    )
+
+
+def picker_context(
+    data, *, adults: int, room_type=None, arrival=None, departure=None, stay=None, selected: str = ""
+) -> dict:
+    """What templates/rooms/_room_choices.html needs, for one guest's party and dates."""
+    filters = picker_filters(data)
+    picker = selectors.room_picker(
+        adults=adults,
+        room_type=room_type,
+        arrival=arrival,
+        departure=departure,
+        stay=stay,
+        filters=filters,
+        keep=selected,
+    )
+    return {
+        "rooms": picker.rooms,
+        "held_rooms": picker.held,
+        "more": picker.more,
+        "best_room": picker.best,
+        "selected": selected,
+        "held_selected": any(r.number == selected for r in picker.held),
+        "hold_override": (data.get("hold_override") or "").strip()[:200],
+        "picker_filters": filters,
+        "picker_stay": getattr(stay, "pk", ""),
+        "floors": selectors.floors(),
+        "room_types": selectors.room_types(),
+    }

@@ -4,10 +4,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import condition, require_GET
 from django_htmx.http import replace_url
 
 from .. import selectors
+from ..board_etag import board_etag
 from ..forms import BoardFilterForm
 from ._shared import render_page
 
@@ -29,6 +31,7 @@ def _board_context(request) -> dict:
 
 
 @require_GET
+@gzip_page
 def board(request):
     if request.htmx:
         return board_partial(request)
@@ -36,6 +39,8 @@ def board(request):
 
 
 @require_GET
+@gzip_page
+@condition(etag_func=lambda request: board_etag(request))
 def board_partial(request):
     response = render_page(request, "rooms/board.html#board-body", _board_context(request))
     if request.htmx and request.htmx.trigger == "board-filters":

@@ -8,20 +8,37 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import selectors
 from ..errors import RoomRuleError
 from ..forms import CheckInForm, SuggestionsForm, WalkInForm
-from ..models import Guest, Room, Stay, StayStatus
+from ..models import Guest, Stay, StayStatus
 from ..services import stay_check_in, stay_walk_in
-from ._shared import add_rule_error, render_page, stay_or_404, suggested_rooms
+from ._shared import add_rule_error, picker_context, render_page, stay_or_404
 
 
 @require_GET
 def room_suggestions(request):
-    """htmx: the room picker for the walk-in form, for the party size and room type asked for."""
+    """htmx: the room picker again, for a stay (check-in, move) or a walk-in's party, type and dates,
+    with the picker's own filters (floor, type, feature)."""
     form = SuggestionsForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
-    rooms = suggested_rooms(adults=data.get("adults") or 1, room_type=data.get("room_type"))
-    return render_page(
-        request, "rooms/_room_choices.html", {"rooms": rooms, "selected": data.get("room", "")}
-    )
+    stay = Stay.objects.select_related("room_type").filter(pk=data.get("picker_stay") or 0).first()
+    selected = data.get("room") or ""
+    if stay is not None:
+        context = picker_context(
+            request.GET,
+            adults=stay.adults,
+            room_type=stay.room_type or getattr(stay.room, "room_type", None),
+            departure=stay.departure,
+            stay=stay,
+            selected=selected,
+        )
+    else:
+        context = picker_context(
+            request.GET,
+            adults=data.get("adults") or 1,
+            room_type=data.get("room_type"),
+            departure=data.get("departure"),
+            selected=selected,
+        )
+    return render_page(request, "rooms/_room_choices.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,6 +58,7 @@ def check_in(request, pk: int):
                     by=request.user,
                     confirm_not_ready=form.cleaned_data["confirm_not_ready"],
                     phone_class=form.cleaned_data["phone_class"] or None,
+                    hold_override=form.cleaned_data["hold_override"],
                 )
             except RoomRuleError as exc:
                 confirmable = add_rule_error(form, exc)
@@ -51,10 +69,42 @@ def check_in(request, pk: int):
             initial={"room": stay.room.number if stay.room else "", "phone_class": stay.phone_class}
         )
     selected = form["room"].value() or ""
-    keep = stay.room if stay.room and stay.room.number == selected else None
-    rooms = suggested_rooms(adults=stay.adults, room_type=stay.room_type, keep=keep)
-    context = {"stay": stay, "form": form, "rooms": rooms, "selected": selected, "confirmable": confirmable}
+    picker = picker_context(
+        request.POST if request.method == "POST" else request.GET,
+        adults=stay.adults,
+        room_type=stay.room_type,
+        departure=stay.departure,
+        stay=stay,
+        selected=selected,
+    )
+    booked_room_problem = _booked_room_problem(stay, picker)
+    if booked_room_problem and request.method == "GET" and picker["best_room"] is not None:
+        # the room booked for this guest was taken: offer the best alternative instead
+        picker["selected"] = picker["best_room"].number
+    context = {
+        "stay": stay,
+        "form": form,
+        "confirmable": confirmable,
+        "booked_room_problem": booked_room_problem,
+        "alternatives": [r for r in picker["rooms"] if not r.problem and not r.warning][:3],
+        **picker,
+    }
     return render_page(request, "rooms/check_in.html", context)
+
+
+def _booked_room_problem(stay: Stay, picker: dict) -> str:
+    """Why the room assigned to this reservation cannot take the guest now, in the desk's words."""
+    if stay.room is None:
+        return ""
+    booked = next((r for r in [*picker["rooms"], *picker["held_rooms"]] if r.pk == stay.room_id), None)
+    if booked is None:
+        return ""
+    if booked in picker["held_rooms"]:
+        held = booked.hold_text[0].lower() + booked.hold_text[1:]
+        return f"Room {booked.number}, booked for this guest, is {held}."
+    if booked.problem:
+        return f"Room {booked.number}, booked for this guest, cannot be used: {booked.problem}."
+    return ""
 
 
 def _checked_in(request, stay: Stay):
@@ -70,8 +120,18 @@ def _checked_in(request, stay: Stay):
 @require_http_methods(["GET", "POST"])
 def walk_in(request):
     confirmable = False
+    already_in_house: list[Stay] = []
     if request.method == "POST":
         form = WalkInForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            already_in_house = selectors.in_house_stays_of(
+                data["guest"], first_name=data["first_name"], last_name=data["last_name"]
+            )
+            if already_in_house and not data["confirm_in_house"]:
+                form.add_error(None, _in_house_warning(already_in_house))
+            else:
+                already_in_house = []
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -84,6 +144,7 @@ def walk_in(request):
                     adults=data["adults"],
                     by=request.user,
                     confirm_not_ready=data["confirm_not_ready"],
+                    hold_override=data["hold_override"],
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -102,22 +163,29 @@ def walk_in(request):
     if chosen.isdigit() and all(str(g.pk) != chosen for g in guest_choices):
         guest_choices = list(Guest.objects.filter(pk=chosen)) + guest_choices
     selected = form["room"].value() or ""
-    room_type = getattr(form, "cleaned_data", {}).get("room_type")
-    rooms = suggested_rooms(
+    cleaned = getattr(form, "cleaned_data", {})
+    picker = picker_context(
+        request.POST if request.method == "POST" else request.GET,
         adults=_int_or(form["adults"].value(), 1),
-        room_type=room_type,
-        keep=Room.objects.select_related("room_type").filter(number=selected).first() if selected else None,
+        room_type=cleaned.get("room_type"),
+        departure=cleaned.get("departure"),
+        selected=selected,
     )
     context = {
         "form": form,
         "guest_query": guest_query,
         "guest_choices": guest_choices,
         "chosen_guest": chosen,
-        "rooms": rooms,
-        "selected": selected,
         "confirmable": confirmable,
+        "already_in_house": already_in_house,
+        **picker,
     }
     return render_page(request, "rooms/walk_in.html", context)
+
+
+def _in_house_warning(stays: list[Stay]) -> str:
+    where = ", ".join(f"{s.guest.full_name} in room {s.room.number}" for s in stays)
+    return f"Already in house: {where}. Check it is not the same guest, then confirm below."
 
 
 def _int_or(value, default: int) -> int:

@@ -18,8 +18,8 @@ from hotelpbx.core.timeutil import hotel_now
 from .. import selectors
 from ..errors import RoomRuleError
 from ..models import Room, RoomStatusTarget
-from ..selectors import BoardFilters
-from ..services import room_staff_set_status
+from ..rules import is_housekeeping_supervisor
+from ..services import room_assign_housekeeper, room_staff_set_status
 
 # How often the tablet's room list refreshes itself (settings.HOUSEKEEPING_REFRESH_SECONDS may override).
 DEFAULT_REFRESH_SECONDS = 30
@@ -66,10 +66,14 @@ def _floor_param(raw: str | None) -> int | None:
         return None
 
 
-def _list_context(floor: int | None) -> dict:
-    rooms = selectors.housekeeping_rooms(floor=floor)
+def _list_context(floor: int | None, user=None) -> dict:
+    rooms = selectors.housekeeping_rooms(floor=floor, user=user)
+    supervisor = is_housekeeping_supervisor(user)
     return {
         "rooms": rooms,
+        "mine_count": sum(1 for r in rooms if r.mine),
+        "supervisor": supervisor,
+        "housekeepers": selectors.housekeepers() if supervisor else [],
         "floor": floor,
         "status_buttons": STATUS_BUTTONS,
         "ooo_reasons": OUT_OF_ORDER_REASONS,
@@ -92,7 +96,7 @@ def _page_url(floor: int | None, number: str | None = None) -> str:
 @require_GET
 def housekeeping(request: HttpRequest) -> HttpResponse:
     floor = _floor_param(request.GET.get("floor"))
-    context = _list_context(floor)
+    context = _list_context(floor, request.user)
     context.update(
         floors=selectors.floors(),
         refresh_seconds=getattr(settings, "HOUSEKEEPING_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS),
@@ -105,12 +109,12 @@ def housekeeping(request: HttpRequest) -> HttpResponse:
 def housekeeping_partial(request: HttpRequest) -> HttpResponse:
     """The room list alone, for the tablet's periodic refresh."""
     floor = _floor_param(request.GET.get("floor"))
-    return render(request, "rooms/_housekeeping_list.html", _list_context(floor))
+    return render(request, "rooms/_housekeeping_list.html", _list_context(floor, request.user))
 
 
-def _card_room(room: Room) -> Room:
-    """The room again with what the card shows (stay, departing flag), read as the list reads it."""
-    candidates = selectors.board_rooms(BoardFilters(floor=room.floor, query=room.number))
+def _card_room(room: Room, user=None) -> Room:
+    """The room again with what the card shows (stay, flags, assignment), read as the list reads it."""
+    candidates = selectors.housekeeping_rooms(floor=room.floor, user=user)
     return next(r for r in candidates if r.number == room.number)
 
 
@@ -141,10 +145,13 @@ def set_status(request: HttpRequest, number: str) -> HttpResponse:
         return redirect(_page_url(floor, room.number))
 
     # After a change the floor's counts changed too: the answer carries them out of band.
-    context = {"floor": floor} if error else {**_list_context(floor), "oob_summary": True}
+    base = _list_context(floor, request.user)
+    context = {key: base[key] for key in ("floor", "supervisor", "housekeepers")} if error else base
+    if not error:
+        context["oob_summary"] = True
     context.update(
         {
-            "room": _card_room(room),
+            "room": _card_room(room, request.user),
             "status_buttons": STATUS_BUTTONS,
             "ooo_reasons": OUT_OF_ORDER_REASONS,
             "flash": flash,
@@ -152,6 +159,43 @@ def set_status(request: HttpRequest, number: str) -> HttpResponse:
             # Keep the reason form open with what was typed, so a refused attempt is one tap from a retry.
             "ooo_open": bool(error) and request.POST.get("status") == RoomStatusTarget.OUT_OF_ORDER,
             "reason_text": request.POST.get("reason_text", "")[:150],
+        }
+    )
+    return render(request, "rooms/_housekeeping_card.html", context)
+
+
+@require_POST
+def assign(request: HttpRequest, number: str) -> HttpResponse:
+    """A supervisor gives a room to a housekeeper for today (or to nobody)."""
+    room = get_object_or_404(Room, number=number)
+    floor = _floor_param(request.POST.get("floor"))
+    raw = request.POST.get("housekeeper", "")
+    housekeeper = next((u for u in selectors.housekeepers() if str(u.pk) == raw), None)
+    flash = error = ""
+    if raw and housekeeper is None:
+        error = "Choose a housekeeper from the list."
+    else:
+        try:
+            room_assign_housekeeper(room=room, housekeeper=housekeeper, by=request.user)
+        except RoomRuleError as exc:
+            error = exc.message
+        else:
+            who = (housekeeper.get_full_name() or housekeeper.username) if housekeeper else "nobody"
+            flash = f"Room {room.number}: assigned to {who}."
+    if not request.htmx:
+        if error:
+            messages.error(request, f"Room {room.number}: {error}")
+        else:
+            messages.success(request, flash)
+        return redirect(_page_url(floor, room.number))
+    context = _list_context(floor, request.user)
+    context.update(
+        {
+            "room": _card_room(room, request.user),
+            "status_buttons": STATUS_BUTTONS,
+            "ooo_reasons": OUT_OF_ORDER_REASONS,
+            "flash": flash,
+            "error": error,
         }
     )
     return render(request, "rooms/_housekeeping_card.html", context)

@@ -1,5 +1,7 @@
 """Stays: today's arrivals, departures and guests in house, a stay's page, check-out and room moves."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -13,32 +15,48 @@ from ..errors import RoomRuleError, StayStateError
 from ..forms import CheckOutForm, RoomMoveForm
 from ..models import Stay, StayStatus
 from ..services import stay_check_out, stay_depart_early, stay_move
-from ._shared import add_rule_error, render_page, stay_or_404, suggested_rooms
+from ._shared import add_rule_error, picker_context, render_page, stay_or_404
 
 # ----------------------------------------------------------------------------------------------------
 # Lists for today
 # ----------------------------------------------------------------------------------------------------
 
 
+def _day_context(request) -> dict:
+    """The day a list shows (`?date=`, today by default) and its neighbours for the date navigation."""
+    from .reservations import parse_day
+
+    today = hotel_today()
+    day = parse_day(request.GET.get("date"), today)
+    return {
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
+
+
 @require_GET
 def arrivals(request):
-    return render_page(
-        request, "rooms/arrivals.html", {"stays": selectors.arrivals_today(), "today": hotel_today()}
-    )
+    context = _day_context(request)
+    context["stays"] = selectors.arrivals_on(context["day"])
+    return render_page(request, "rooms/arrivals.html", context)
 
 
 @require_GET
 def departures(request):
-    return render_page(
-        request, "rooms/departures.html", {"stays": selectors.departures_today(), "today": hotel_today()}
-    )
+    context = _day_context(request)
+    context["stays"] = selectors.departures_on(context["day"])
+    return render_page(request, "rooms/departures.html", context)
 
 
 @require_GET
 def in_house(request):
-    return render_page(
-        request, "rooms/in_house.html", {"stays": selectors.in_house(), "today": hotel_today()}
-    )
+    query = request.GET.get("q", "").strip()[:80]
+    stays = selectors.in_house(query=query)
+    context = {"stays": stays, "today": hotel_today(), "query": query}
+    return render_page(request, "rooms/in_house.html", context)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -122,6 +140,7 @@ def room_move(request, pk: int):
                     by=request.user,
                     reason=form.cleaned_data["reason"],
                     confirm_not_ready=form.cleaned_data["confirm_not_ready"],
+                    hold_override=form.cleaned_data["hold_override"],
                 )
             except RoomRuleError as exc:
                 confirmable = add_rule_error(form, exc)
@@ -133,12 +152,13 @@ def room_move(request, pk: int):
                 return redirect("rooms:stay_detail", pk=stay.pk)
     else:
         form = RoomMoveForm()
-    rooms = suggested_rooms(adults=stay.adults, room_type=stay.room_type or stay.room.room_type)
-    context = {
-        "stay": stay,
-        "form": form,
-        "rooms": rooms,
-        "selected": form["room"].value() or "",
-        "confirmable": confirmable,
-    }
+    picker = picker_context(
+        request.POST if request.method == "POST" else request.GET,
+        adults=stay.adults,
+        room_type=stay.room_type or stay.room.room_type,
+        departure=stay.departure,
+        stay=stay,
+        selected=form["room"].value() or "",
+    )
+    context = {"stay": stay, "form": form, "confirmable": confirmable, **picker}
     return render_page(request, "rooms/room_move.html", context)

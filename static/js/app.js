@@ -83,4 +83,52 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submitted]").forEach(function (form) { delete form.dataset.submitted; });
   });
+
+  // "/" puts the cursor in the page's search box (the one marked data-desk-search, else the first
+  // search field), unless the user is already typing somewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    var tag = target && target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
+    var search = document.querySelector("[data-desk-search]") || document.querySelector('main input[type="search"]');
+    var searchPage = document.querySelector("[data-search-url]");
+    if (!search && searchPage) {
+      event.preventDefault();
+      window.location.assign(searchPage.dataset.searchUrl); // pages without a search box: the guest search
+      return;
+    }
+    if (!search) return;
+    event.preventDefault();
+    search.focus();
+    if (search.select) search.select();
+  });
+
+  // A [data-print] button prints the page (the registration card).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+
+  // The board's refresh asks "changed since?" with the ETag of what it shows; 304 means keep it.
+  // (Pages for signed-in users are never cached by the browser, so the page asks itself.)
+  var boardTag = "";
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (boardTag && event.detail.elt && event.detail.elt.id === "board-body") {
+      event.detail.headers["If-None-Match"] = boardTag;
+    }
+  });
+  // (beforeSwap, not afterRequest: the board body is replaced by its answer, and the events of a
+  // detached element no longer reach the document)
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr) return;
+    if (xhr.status === 304) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    if (event.detail.elt && event.detail.elt.id === "board-body" && xhr.status === 200) {
+      boardTag = xhr.getResponseHeader("ETag") || "";
+    }
+  });
 })();

@@ -95,7 +95,7 @@ def test_a_server_error_page_sends_the_policy(hotel, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("rooms.selectors.arrivals_today", broken)
+    monkeypatch.setattr("rooms.selectors.arrivals_on", broken)
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory(username="desk", role="Front desk"))
     response = client.get(reverse("rooms:arrivals"))

@@ -45,7 +45,7 @@ def tap(client, number: str, status: str, *, htmx: bool = True, **data):
 # ---- the list -----------------------------------------------------------------------------------
 
 
-def test_departures_first_then_dirty_then_clean_then_inspected(housekeeping_client):
+def test_vacant_dirty_first_then_departures_then_clean_then_inspected(housekeeping_client):
     RoomFactory(number="101", housekeeping_status=HousekeepingStatus.INSPECTED)
     RoomFactory(number="102", housekeeping_status=HousekeepingStatus.DIRTY)
     RoomFactory(number="103", housekeeping_status=HousekeepingStatus.CLEAN)
@@ -55,7 +55,8 @@ def test_departures_first_then_dirty_then_clean_then_inspected(housekeeping_clie
 
     html = page(housekeeping_client)
 
-    assert rooms_in_order(html) == ["104", "102", "103", "101"]
+    # a vacant dirty room can be sold today once cleaned; the departure is still occupied
+    assert rooms_in_order(html) == ["102", "104", "103", "101"]
     assert "Departing today" in text(card(html, "104"))
     assert "Dirty" in text(card(html, "102"))
     assert "1 departing today, 1 dirty, 4 rooms" in text(html)

@@ -1,0 +1,62 @@
+"""A reservation made today for a later date shows up on that day's arrivals and checks in on the day."""
+
+import re
+from datetime import datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from hotelpbx.core.timeutil import hotel_now, hotel_today
+from rooms.models import Stay, StayStatus
+from tests.factories import RoomFactory, UserFactory
+
+from .conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_reservation_then_arrival_on_a_later_date_then_check_in(desk_page):
+    RoomFactory(number="101")
+    RoomFactory(number="102")
+    UserFactory(username="desk", role="Front desk")
+    arrival = hotel_today() + timedelta(days=2)
+    page = desk_page
+    sign_in(page, "desk")
+
+    # From the timeline, a free cell of room 102 two days ahead opens a reservation for it.
+    page.goto(reverse("rooms:timeline"))
+    expect(page.locator('[data-timeline-room="102"] [data-state="free"]')).to_have_count(14)
+    screenshot(page, "timeline")
+    page.locator(f'[data-timeline-room="102"] [data-day="{arrival.isoformat()}"] a').click()
+    expect(page.locator("#id_arrival")).to_have_value(arrival.isoformat())
+    expect(page.locator("#room-102")).to_be_checked()
+    page.fill("#id_last_name", "Ångström")
+    page.fill("#id_departure", (arrival + timedelta(days=3)).isoformat())
+    page.fill("#id_eta", "16:00")
+    page.get_by_role("button", name="Make the reservation").click()
+    expect(page.locator(".messages")).to_contain_text("Reservation made for Ångström")
+    stay = Stay.objects.get(guest__last_name="Ångström")
+    assert (stay.arrival, stay.room.number, stay.eta) == (arrival, "102", time(16, 0))
+
+    # Today's arrivals do not list her; two days on they do.
+    page.goto(reverse("rooms:arrivals"))
+    expect(page.locator("main")).not_to_contain_text("Ångström")
+    page.get_by_label("Next day").click()
+    page.get_by_label("Next day").click()
+    expect(page.locator("h1")).to_contain_text(f"{arrival.day}")
+    expect(page.locator("table")).to_contain_text("Ångström")
+
+    # On the day she arrives, the desk checks her in to her room.
+    on_the_day = datetime.combine(arrival, time(16, 5), tzinfo=hotel_now().tzinfo)
+    with time_machine.travel(on_the_day, tick=True):
+        sign_in(page, "desk")  # a new shift: yesterday's session has expired
+        page.goto(reverse("rooms:arrivals"))
+        row = page.locator("tr", has_text="Ångström")
+        row.get_by_role("link", name="Check in").click()
+        expect(page.locator("#room-102")).to_be_checked()
+        page.get_by_role("button", name=re.compile("check in", re.I)).last.click()
+        page.wait_for_url(re.compile(rf"/stays/{stay.pk}/$"))
+        stay.refresh_from_db()
+        assert stay.status == StayStatus.IN_HOUSE and stay.room.number == "102"

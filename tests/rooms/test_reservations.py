@@ -1,0 +1,202 @@
+"""Beyond today: reservations made, changed and cancelled; stays extended or shortened; lists for any day;
+the availability timeline; and a room type that is full refuses one more guest unless the desk says why."""
+
+import html
+from datetime import time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from hotelpbx.core.models import AuditEntry
+from hotelpbx.core.timeutil import hotel_today
+from rooms import selectors
+from rooms.errors import Overbooked, RoomHeld, RoomRuleError
+from rooms.models import Guest, ServiceState, Stay, StayStatus
+from rooms.services import stay_change_departure, stay_reserve, stay_update_reservation
+from tests.factories import GuestFactory, RoomFactory, StayFactory, in_house_stay
+
+pytestmark = pytest.mark.django_db
+
+
+def words(response) -> str:
+    return " ".join(strip_tags(html.unescape(response.content.decode())).split())
+
+
+def day(n: int):
+    return hotel_today() + timedelta(days=n)
+
+
+@pytest.fixture
+def two_doubles(room_type):
+    return [RoomFactory(number="101", room_type=room_type), RoomFactory(number="102", room_type=room_type)]
+
+
+def test_a_room_type_that_is_full_refuses_one_more_reservation_unless_overbooked_with_a_reason(
+    two_doubles, room_type, front_desk_user
+):
+    StayFactory(room=None, room_type=room_type, arrival=day(3), departure=day(5))
+    StayFactory(room=two_doubles[0], arrival=day(4), departure=day(6))
+    with pytest.raises(Overbooked) as refused:
+        stay_reserve(guest=GuestFactory(), arrival=day(4), departure=day(5), room_type=room_type)
+    assert f"Every {room_type.name} room is taken on" in refused.value.message
+    # other nights are fine
+    stay_reserve(guest=GuestFactory(), arrival=day(6), departure=day(8), room_type=room_type)
+    stay_reserve(
+        guest=GuestFactory(),
+        arrival=day(4),
+        departure=day(5),
+        room_type=room_type,
+        overbook_reason="group contract",
+        by=front_desk_user,
+    )
+    assert AuditEntry.objects.filter(action="stay.overbook", summary__contains="group contract").exists()
+
+
+def test_an_out_of_order_room_does_not_count_until_it_is_back(two_doubles, room_type):
+    two_doubles[1].service_state = ServiceState.OUT_OF_ORDER
+    two_doubles[1].service_until = day(2)
+    two_doubles[1].save()
+    StayFactory(room=None, room_type=room_type, arrival=day(1), departure=day(5))
+    assert selectors.full_nights(room_type, day(1), day(5)) == [day(1), day(2)]
+
+
+def test_changing_a_reservation_keeps_the_rules(two_doubles, room_type):
+    held = StayFactory(room=two_doubles[0], arrival=day(5), departure=day(7))
+    stay = StayFactory(room=two_doubles[1], arrival=day(1), departure=day(3))
+    changed = stay_update_reservation(
+        stay=stay, arrival=day(2), departure=day(4), eta=time(18, 30), notes="cot"
+    )
+    assert (changed.arrival, changed.departure, changed.eta, changed.notes) == (
+        day(2),
+        day(4),
+        time(18, 30),
+        "cot",
+    )
+    with pytest.raises(RoomHeld):
+        stay_update_reservation(stay=stay, room=held.room, arrival=day(5), departure=day(6))
+    with pytest.raises(RoomRuleError, match="departure date must be after"):
+        stay_update_reservation(stay=stay, departure=day(2))
+
+
+def test_extend_and_shorten_an_in_house_stay(two_doubles):
+    stay = in_house_stay(room=two_doubles[0], departure=day(2))
+    StayFactory(room=two_doubles[0], arrival=day(4), departure=day(6), guest=GuestFactory(last_name="Next"))
+    assert stay_change_departure(stay=stay, departure=day(4)).departure == day(4)
+    with pytest.raises(RoomHeld, match="held for Next"):
+        stay_change_departure(stay=stay, departure=day(5))
+    assert stay_change_departure(stay=stay, departure=day(1)).departure == day(1)
+    with pytest.raises(RoomRuleError, match="leaves today at the earliest"):
+        stay_change_departure(stay=stay, departure=day(-1))
+
+
+def test_arrivals_and_departures_for_any_day_with_date_navigation(desk_client, two_doubles):
+    later = StayFactory(
+        room=two_doubles[0], arrival=day(3), departure=day(5), guest=GuestFactory(last_name="Later")
+    )
+    StayFactory(room=two_doubles[1], guest=GuestFactory(last_name="Presentday"))
+    response = desk_client.get(reverse("rooms:arrivals"), {"date": day(3).isoformat()})
+    text = words(response)
+    assert "Later" in text and "Presentday" not in text
+    page = response.content.decode()
+    assert f"?date={day(2).isoformat()}" in page and f"?date={day(4).isoformat()}" in page
+    assert reverse("rooms:reservation_edit", args=[later.pk]) in page
+    departures = words(desk_client.get(reverse("rooms:departures"), {"date": day(5).isoformat()}))
+    assert "Later" in departures
+    assert "Presentday" in words(desk_client.get(reverse("rooms:arrivals"), {"date": "not-a-date"}))
+
+
+def test_reservation_pages_make_change_and_cancel(desk_client, two_doubles, room_type):
+    response = desk_client.post(
+        reverse("rooms:reservation_new"),
+        {
+            "first_name": "Zoë",
+            "last_name": "Ångström",
+            "language": "fr",
+            "arrival": day(2).isoformat(),
+            "departure": day(4).isoformat(),
+            "adults": "2",
+            "room_type": room_type.pk,
+            "room": "",
+            "phone_class": "international",
+            "eta": "15:30",
+            "notes": "Late dinner",
+        },
+    )
+    assert response.status_code == 302
+    stay = Stay.objects.get(guest__last_name="Ångström")
+    assert (stay.status, stay.room, stay.eta, stay.guest.language) == (
+        StayStatus.RESERVED,
+        None,
+        time(15, 30),
+        "fr",
+    )
+
+    edit = reverse("rooms:reservation_edit", args=[stay.pk])
+    assert "Change the reservation of Zoë Ångström" in words(desk_client.get(edit))
+    form = {
+        "arrival": day(2).isoformat(),
+        "departure": day(5).isoformat(),
+        "adults": "2",
+        "room_type": room_type.pk,
+        "room": "102",
+        "phone_class": "international",
+    }
+    assert desk_client.post(edit, form).status_code == 302
+    stay.refresh_from_db()
+    assert (stay.departure, stay.room.number) == (day(5), "102")
+
+    cancel = reverse("rooms:reservation_cancel", args=[stay.pk])
+    assert "Reason for cancelling" in words(desk_client.post(cancel, {}))
+    desk_client.post(cancel, {"reason": "flight cancelled"})
+    stay.refresh_from_db()
+    assert stay.status == StayStatus.CANCELLED
+
+
+def test_overbooking_through_the_page_asks_for_a_reason(desk_client, room_type):
+    RoomFactory(number="201", room_type=room_type)
+    StayFactory(room=None, room_type=room_type, arrival=day(1), departure=day(3))
+    data = {
+        "last_name": "Over",
+        "language": "en",
+        "arrival": day(1).isoformat(),
+        "departure": day(2).isoformat(),
+        "adults": "1",
+        "room_type": room_type.pk,
+        "phone_class": "national",
+    }
+    refused = desk_client.post(reverse("rooms:reservation_new"), data)
+    assert "is taken on" in words(refused) and 'name="overbook_reason"' in refused.content.decode()
+    assert not Guest.objects.filter(last_name="Over").exists()
+    assert (
+        desk_client.post(reverse("rooms:reservation_new"), {**data, "overbook_reason": "VIP"}).status_code
+        == 302
+    )
+
+
+def test_timeline_shows_rooms_by_day_and_links_free_cells_to_a_reservation(
+    desk_client, two_doubles, room_type
+):
+    in_house_stay(room=two_doubles[0], departure=day(2), guest=GuestFactory(last_name="Inhouse"))
+    StayFactory(room=two_doubles[1], arrival=day(3), departure=day(5), guest=GuestFactory(last_name="Booked"))
+    RoomFactory(
+        number="103", room_type=room_type, service_state=ServiceState.OUT_OF_ORDER, service_reason="x"
+    )
+    StayFactory(
+        room=None,
+        room_type=room_type,
+        arrival=day(1),
+        departure=day(2),
+        guest=GuestFactory(last_name="Nowhere"),
+    )
+    data = selectors.availability_timeline(hotel_today(), 14)
+    states = {row.room.number: [c["state"] for c in row.cells] for row in data["rows"]}
+    assert states["101"][:3] == ["occupied", "occupied", "free"]
+    assert states["102"][:6] == ["free", "free", "free", "reserved", "reserved", "free"]
+    assert set(states["103"]) == {"out"}
+    assert len(data["dates"]) == 14
+
+    page = desk_client.get(reverse("rooms:timeline"))
+    text = page.content.decode()
+    assert f"/reservations/new/?room=102&amp;arrival={hotel_today().isoformat()}" in text
+    assert "Nowhere" in words(page) and "1 reservation without a room" in words(page)
