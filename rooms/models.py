@@ -85,6 +85,7 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["floor", "number"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="room_updated_idx")]
 
     def __str__(self) -> str:
         return f"Room {self.number}"
@@ -187,6 +188,7 @@ class Stay(models.Model):
     early_departure = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["arrival", "id"]
@@ -201,7 +203,11 @@ class Stay(models.Model):
                 condition=~Q(status="in_house") | Q(room__isnull=False), name="in_house_stay_has_room"
             ),
         ]
-        indexes = [models.Index(fields=["status", "arrival"]), models.Index(fields=["status", "departure"])]
+        indexes = [
+            models.Index(fields=["status", "arrival"]),
+            models.Index(fields=["status", "departure"]),
+            models.Index(fields=["updated_at", "id"], name="stay_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         where = f"room {self.room.number}" if self.room_id else "no room"
