@@ -264,12 +264,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hotelpbx.partners.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"partner_key": env.str("API_THROTTLE_RATE", default="600/minute")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 # --- Partner API (hotelpbx.partners) -----------------------------------------------------------------
 # Idempotency-Key answers are kept this long; outgoing webhooks time out, back off and give up so.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")  # per API key
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 API_WEBHOOK_RETRY_BASE_SECONDS = env.float("API_WEBHOOK_RETRY_BASE_SECONDS", default=5.0)

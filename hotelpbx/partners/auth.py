@@ -1,5 +1,6 @@
 """API-key authentication, scope permission and per-key throttling for the partner API."""
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -45,7 +46,8 @@ class HasScope(BasePermission):
             raise exceptions.NotAuthenticated("Send an API key: 'Authorization: Api-Key <key>'.")
         needed = required_scope(view, request.method)
         if needed is None:
-            return False  # a method the view did not open
+            # a method the view does not have goes on to its 405; one it has but no scope opens is refused
+            return getattr(view, request.method.lower(), None) is None
         if needed not in request.auth.scopes:
             self.message = f"This API key lacks the scope '{needed}'."
             return False
@@ -60,9 +62,12 @@ def required_scope(view, method: str) -> str | None:
 
 
 class PartnerKeyThrottle(SimpleRateThrottle):
-    """Requests per key (the default cache: Redis)."""
+    """Requests per key (API_THROTTLE_RATE), counted in the default cache: Redis."""
 
     scope = "partner_key"
+
+    def get_rate(self) -> str:
+        return settings.API_THROTTLE_RATE
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, PartnerKey):
