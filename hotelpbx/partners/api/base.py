@@ -1,5 +1,6 @@
 """What every partner API view shares: API-key auth, scopes, per-key throttle, Idempotency-Key."""
 
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -13,6 +14,8 @@ class PartnerAPIMixin:
     authentication_classes = [PartnerKeyAuthentication]
     permission_classes = [HasScope]
     throttle_classes = [PartnerKeyThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
     required_scopes: dict[str, str] = {}
     _idempotency_record = None
 

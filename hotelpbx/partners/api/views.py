@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,6 +37,7 @@ from .serializers import (
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     location=OpenApiParameter.HEADER,
+    type={"type": "string", "minLength": 1, "maxLength": 255},
     required=False,
     description="Any unique string (e.g. a UUID). The same key with the same body returns the stored answer; "
     "with another body 422; while the first is running 409. Kept 24 hours.",
@@ -298,6 +300,7 @@ class ApiNotFoundView(APIView):
     authentication_classes = []
     permission_classes = []
     throttle_classes = []
+    renderer_classes = [JSONRenderer]
 
     def initial(self, request, *args, **kwargs):
         raise NotFound("No such API path. See /api/schema/ for the operations.")
