@@ -414,6 +414,7 @@ CELERY_BEAT_SCHEDULE.update(
         "pbx-reconcile-hourly": {"task": "hotelpbx.pbx.tasks.reconcile", "schedule": 3600.0},
         "pbx-cdr-watch": {"task": "hotelpbx.pbx.tasks.watch_cdr_flow", "schedule": 300.0},
         "partners-send-webhooks": {"task": "hotelpbx.partners.tasks.send_webhooks", "schedule": 5.0},
+        "partners-watch-pbx-link": {"task": "hotelpbx.partners.tasks.watch_pbx_link", "schedule": 10.0},
         "partners-purge-idempotency": {
             "task": "hotelpbx.partners.tasks.purge_idempotency_keys",
             "schedule": 3600.0,

@@ -144,3 +144,14 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.attempted_at}: {self.status_code or self.error}"
+
+
+class PbxLinkWatch(models.Model):
+    """The PBX link state partners were last told (one row), so pbx.link_down / pbx.link_up go out once
+    per change, read from the link's own record without the PBX link knowing about partners."""
+
+    link_down = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "down" if self.link_down else "up"

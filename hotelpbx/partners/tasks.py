@@ -12,3 +12,8 @@ def send_webhooks() -> int:
 @shared_task(ignore_result=True)
 def purge_idempotency_keys() -> int:
     return idempotency.purge_expired()
+
+
+@shared_task(ignore_result=True)
+def watch_pbx_link() -> str | None:
+    return webhooks.watch_pbx_link()

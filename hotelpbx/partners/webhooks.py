@@ -267,3 +267,30 @@ def replay(delivery: WebhookDelivery) -> WebhookDelivery:
     )
     delivery.refresh_from_db()
     return delivery
+
+
+def watch_pbx_link() -> str | None:
+    """From beat: tell partners when the PBX link went down or came back. Returns the event sent."""
+    from hotelpbx.pbx import selectors as pbx_selectors
+
+    from .models import PbxLinkWatch
+
+    health = pbx_selectors.link_health()
+    down = health.enabled and health.down_since is not None
+    with transaction.atomic():
+        PbxLinkWatch.objects.get_or_create(pk=1)
+        watch = PbxLinkWatch.objects.select_for_update().get(pk=1)
+        if watch.link_down == down:
+            return None
+        watch.link_down, watch.changed_at = down, timezone.now()
+        watch.save()
+        event = "pbx.link_down" if down else "pbx.link_up"
+        emit(
+            event,
+            {
+                "down_since": health.down_since.isoformat() if health.down_since else None,
+                "last_error": health.last_error,
+                "pending_commands": health.pending,
+            },
+        )
+    return event
