@@ -68,6 +68,8 @@ def add_error_responses(result, generator, request, public):
         for method, operation in path.items():
             if method not in ("get", "post", "patch", "put", "delete"):
                 continue
+            if "security" not in operation:
+                continue  # public (ping): answers no key, scope or input errors
             codes = READ_ERRORS if method == "get" else tuple(ERRORS)
             for code in codes:
                 operation["responses"].setdefault(

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from . import schema  # noqa: F401  (registers the security scheme)
-from .views import ApiNotFoundView, PbxStatusView, RoomViewSet, StayViewSet, WebhookEndpointViewSet
+from .views import ApiNotFoundView, PbxStatusView, PingView, RoomViewSet, StayViewSet, WebhookEndpointViewSet
 
 app_name = "api"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("v1/pbx/status/", PbxStatusView.as_view(), name="pbx_status"),
+    path("v1/ping/", PingView.as_view(), name="ping"),
     path("v1/", include(router.urls)),
     re_path(r"^.*$", ApiNotFoundView.as_view(), name="not_found"),
 ]

@@ -83,7 +83,7 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         return room
 
     def partial_update(self, request, *args, **kwargs):
-        room = self.get_object()
+        room = super().get_object()  # the sync state is read once, for the answer
         data = RoomPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         change = data.validated_data
@@ -291,6 +291,22 @@ class WebhookEndpointViewSet(
         return Response(
             WebhookDeliverySerializer(selectors.endpoint_deliveries(endpoint)[:100], many=True).data
         )
+
+
+class PingView(APIView):
+    """No key needed: is the API there? (Also the baseline of bench/api_latency.py.)"""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        responses={200: {"type": "object", "properties": {"ok": {"type": "boolean"}}}},
+        description="Is the API there? No key needed.",
+    )
+    def get(self, request):
+        return Response({"ok": True})
 
 
 @extend_schema(exclude=True)
