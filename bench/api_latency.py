@@ -50,10 +50,11 @@ ROOMS = 200
 SEED = f"""
 from rooms.models import Room, RoomType
 rt, _ = RoomType.objects.get_or_create(code="BEN", defaults={{"name": "Bench"}})
-Room.objects.bulk_create(
-    [Room(number=f"B{{n:03d}}", floor=n // 50 + 1, extension=f"7{{n:03d}}", room_type=rt) for n in range({ROOMS})],
-    ignore_conflicts=True,
-)
+rooms = [
+    Room(number=f"B{{n:03d}}", floor=n // 50 + 1, extension=f"7{{n:03d}}", room_type=rt)
+    for n in range({ROOMS})
+]
+Room.objects.bulk_create(rooms, ignore_conflicts=True)
 """
 
 
