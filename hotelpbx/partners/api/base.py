@@ -1,11 +1,13 @@
 """What every partner API view shares: API-key auth, scopes, per-key throttle, Idempotency-Key."""
 
+from django.conf import settings
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import idempotency
 from ..auth import HasScope, PartnerKeyAuthentication, PartnerKeyThrottle
+from ..errors import PayloadTooLarge
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -25,6 +27,13 @@ class PartnerAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:  # DRF's parsers read the stream without Django's check
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         key = request.headers.get("Idempotency-Key")
         if request.method in WRITE_METHODS and key is not None:
             self._idempotency_record = idempotency.begin(
