@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "axes",
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
     "rooms",
     "wakeup",
     "billing",
+    "hotelpbx.partners",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +266,40 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "hotelpbx.partners.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# --- Partner API (hotelpbx.partners) -----------------------------------------------------------------
+# Idempotency-Key answers are kept this long; outgoing webhooks time out, back off and give up so.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")  # per API key
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+API_WEBHOOK_RETRY_BASE_SECONDS = env.float("API_WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
+API_WEBHOOK_RETRY_MAX_SECONDS = env.float("API_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+API_WEBHOOK_DISABLE_AFTER_HOURS = env.float("API_WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hotelpbx partner API",
+    "DESCRIPTION": "Rooms, stays and the PBX link for an outside PMS. Authenticate with "
+    "`Authorization: Api-Key <key>`; each operation names its scope. Errors are "
+    '`{"error": {"code", "message", "fields"}}`. See docs/api.md.',
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), never a CDN
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hotelpbx.partners.api.schema.add_error_responses",
+    ],
 }
 
 # --- Content Security Policy (django-csp) -----------------------------------------------------------
@@ -378,6 +417,12 @@ CELERY_BEAT_SCHEDULE.update(
         "pbx-sweep-events": {"task": "hotelpbx.pbx.tasks.sweep_events", "schedule": 15.0},
         "pbx-reconcile-hourly": {"task": "hotelpbx.pbx.tasks.reconcile", "schedule": 3600.0},
         "pbx-cdr-watch": {"task": "hotelpbx.pbx.tasks.watch_cdr_flow", "schedule": 300.0},
+        "partners-send-webhooks": {"task": "hotelpbx.partners.tasks.send_webhooks", "schedule": 5.0},
+        "partners-watch-pbx-link": {"task": "hotelpbx.partners.tasks.watch_pbx_link", "schedule": 10.0},
+        "partners-purge-idempotency": {
+            "task": "hotelpbx.partners.tasks.purge_idempotency_keys",
+            "schedule": 3600.0,
+        },
     }
 )
 CELERY_TASK_ROUTES = {"hotelpbx.pbx.tasks.*": {"queue": "pbx"}}

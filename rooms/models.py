@@ -102,6 +102,7 @@ class Room(models.Model):
         permissions = [
             ("supervise_housekeeping", "Can assign rooms to housekeepers and mark rooms inspected"),
         ]
+        indexes = [models.Index(fields=["updated_at", "id"], name="room_updated_idx")]
 
     def __str__(self) -> str:
         return f"Room {self.number}"
@@ -251,7 +252,11 @@ class Stay(models.Model):
                 condition=~Q(status="in_house") | Q(room__isnull=False), name="in_house_stay_has_room"
             ),
         ]
-        indexes = [models.Index(fields=["status", "arrival"]), models.Index(fields=["status", "departure"])]
+        indexes = [
+            models.Index(fields=["status", "arrival"]),
+            models.Index(fields=["status", "departure"]),
+            models.Index(fields=["updated_at", "id"], name="stay_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         where = f"room {self.room.number}" if self.room_id else "no room"

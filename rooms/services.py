@@ -38,6 +38,7 @@ from .models import (
 from .phone import PhoneChange, phone_sync
 from .rules import housekeeping_refusal, inspection_refusal, is_housekeeping_supervisor
 from .selectors import full_nights, hold_conflict, hold_description
+from .signals import room_status_changed, stay_cancelled, stay_checked_in, stay_checked_out, stay_moved
 
 # ----------------------------------------------------------------------------------------------------
 # Room status
@@ -137,6 +138,9 @@ def room_set_status(
             summary=f"Room {room.number}: {before} -> {status}" + (f" ({reason})" if reason else ""),
         )
         phone_sync(room, change=change)
+        room_status_changed.send(
+            Room, room=room, from_status=before, to_status=status, field=change, source=source
+        )
     return room
 
 
@@ -177,6 +181,14 @@ def room_set_dnd(*, room: Room, dnd: bool, by=None, source: str = StatusSource.D
             summary=f"Room {room.number}: do-not-disturb {'on' if dnd else 'off'}",
         )
         phone_sync(room, change=PhoneChange.DND)
+        room_status_changed.send(
+            Room,
+            room=room,
+            from_status=str(not dnd).lower(),
+            to_status=str(dnd).lower(),
+            field="dnd",
+            source=source,
+        )
     return room
 
 
@@ -417,9 +429,9 @@ def stay_check_in(
                 stay.save()
         except IntegrityError as exc:  # another desk checked someone into this room a moment ago
             raise RoomNotAvailable(f"Room {room.number} was just taken; choose another room.") from exc
-        if room.dnd:
-            room.dnd = False
-            room.save(update_fields=["dnd", "updated_at"])
+        # occupancy is derived from stays; saving the room dates its change for incremental readers
+        room.dnd = False
+        room.save(update_fields=["dnd", "updated_at"])
         audit_record(
             actor=by,
             action="stay.check_in",
@@ -429,6 +441,7 @@ def stay_check_in(
             summary=f"{stay.guest.full_name} checked in to room {room.number}",
         )
         phone_sync(room, change=PhoneChange.CHECK_IN)
+        stay_checked_in.send(Stay, stay=stay)
     return stay
 
 
@@ -515,6 +528,7 @@ def stay_check_out(
             + (" (early departure)" if stay.early_departure else ""),
         )
         phone_sync(room, change=PhoneChange.CHECK_OUT)
+        stay_checked_out.send(Stay, stay=stay)
     return stay
 
 
@@ -537,6 +551,7 @@ def stay_cancel(*, stay: Stay, reason: str = "", by=None) -> Stay:
         stay.status = StayStatus.CANCELLED
         stay.save(update_fields=["status", "updated_at"])
         audit_record(actor=by, action="stay.cancel", obj=stay, summary=f"Reservation cancelled: {reason}")
+        stay_cancelled.send(Stay, stay=stay)
     return stay
 
 
@@ -571,7 +586,7 @@ def stay_move(
         stay.room = new_room
         try:
             with transaction.atomic():
-                stay.save(update_fields=["room"])
+                stay.save(update_fields=["room", "updated_at"])
         except IntegrityError as exc:
             raise RoomNotAvailable(f"Room {new_room.number} was just taken; choose another room.") from exc
         RoomMove.objects.create(
@@ -590,8 +605,10 @@ def stay_move(
             summary=f"{stay.guest.full_name} moved from room {old_room.number} to {new_room.number}"
             + (f" ({reason})" if reason else ""),
         )
+        new_room.save(update_fields=["updated_at"])  # now occupied
         phone_sync(old_room, change=PhoneChange.CHECK_OUT)
         phone_sync(new_room, change=PhoneChange.CHECK_IN)
+        stay_moved.send(Stay, stay=stay, from_room=old_room, to_room=new_room)
     return stay
 
 

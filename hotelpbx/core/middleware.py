@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
-from .policy import ANY_SIGNED_IN, PUBLIC_VIEWS, allowed_roles
+from .policy import ANY_SIGNED_IN, KEY_AUTHENTICATED_NAMESPACES, PUBLIC_VIEWS, allowed_roles
 from .roles import Role, is_housekeeping_only, roles_of
 
 
@@ -25,6 +25,8 @@ class RolePolicyMiddleware:
         match = request.resolver_match
         view_name = match.view_name if match else ""
         if view_name in PUBLIC_VIEWS or request.path.startswith(settings.STATIC_URL):
+            return None
+        if match and match.namespace in KEY_AUTHENTICATED_NAMESPACES:
             return None
         if not request.user.is_authenticated:
             if getattr(request, "htmx", False):

@@ -14,6 +14,10 @@ MANAGERS = frozenset({MG})
 # Reachable without signing in.
 PUBLIC_VIEWS = frozenset({"login", "healthz", "readyz", "pbx:events"})
 
+# The partner API authenticates with API keys and scopes of its own (hotelpbx.partners.auth), and its
+# views refuse a request without a key: no session, no role.
+KEY_AUTHENTICATED_NAMESPACES = frozenset({"api"})
+
 # Signed-in users of any role (or none) may use these.
 ANY_SIGNED_IN = frozenset({"logout", "home"})
 

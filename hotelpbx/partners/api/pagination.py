@@ -1,0 +1,11 @@
+from rest_framework.pagination import CursorPagination
+
+
+class UpdatedCursorPagination(CursorPagination):
+    """Pages ordered by (updated_at, id): a partner that follows `next` from its last cursor, or asks
+    `updated_since`, sees every change once; a row changed meanwhile comes again, at the end."""
+
+    ordering = ("updated_at", "id")
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 200

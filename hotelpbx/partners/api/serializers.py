@@ -1,0 +1,208 @@
+"""Input and output shapes only: the rules live in rooms.services."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rooms.models import Language, PhoneClass, Room, RoomStatusTarget, RoomType, Stay
+
+from ..webhooks import EVENT_TYPES
+
+# --- rooms ---------------------------------------------------------------------------------------
+
+
+class PbxSyncSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["in_sync", "pending", "failed"])
+    message = serializers.CharField()
+
+
+class RoomOutSerializer(serializers.ModelSerializer):
+    room_type = serializers.CharField(source="room_type.code")
+    occupied = serializers.SerializerMethodField()
+    pbx_sync = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Room
+        fields = [
+            "number",
+            "floor",
+            "extension",
+            "room_type",
+            "occupied",
+            "housekeeping_status",
+            "service_state",
+            "service_reason",
+            "service_until",
+            "dnd",
+            "phone_status",
+            "pbx_sync",
+            "updated_at",
+        ]
+
+    def get_occupied(self, room) -> bool:
+        return bool(room.in_house_stays) if hasattr(room, "in_house_stays") else room.is_occupied
+
+    @extend_schema_field(PbxSyncSerializer)
+    def get_pbx_sync(self, room):
+        state, message = getattr(room, "pbx_sync", ("in_sync", ""))
+        return {"state": state, "message": message}
+
+
+class RoomPatchSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=RoomStatusTarget.choices,
+        required=False,
+        help_text="dirty/clean/inspected (housekeeping), out_of_order/out_of_service (with a reason), "
+        "in_service (back from maintenance; the room becomes dirty).",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    until = serializers.DateField(required=False, allow_null=True)
+    dnd = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if "status" not in attrs and "dnd" not in attrs:
+            raise serializers.ValidationError("Send 'status', 'dnd' or both.")
+        return attrs
+
+
+# --- stays ---------------------------------------------------------------------------------------
+
+
+class GuestSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=80)
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.EN)
+    vip = serializers.BooleanField(default=False)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class StayOutSerializer(serializers.ModelSerializer):
+    external_id = serializers.CharField(source="partner_link.external_id")
+    guest = GuestSerializer()
+    room = serializers.CharField(source="room.number", allow_null=True, default=None)
+    room_type = serializers.CharField(source="room_type.code", allow_null=True, default=None)
+
+    class Meta:
+        model = Stay
+        fields = [
+            "id",
+            "external_id",
+            "status",
+            "guest",
+            "room",
+            "room_type",
+            "arrival",
+            "departure",
+            "adults",
+            "phone_class",
+            "checked_in_at",
+            "checked_out_at",
+            "early_departure",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class StayCreateSerializer(serializers.Serializer):
+    external_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Your own reservation id."
+    )
+    guest = GuestSerializer()
+    arrival = serializers.DateField()
+    departure = serializers.DateField()
+    room = serializers.SlugRelatedField(
+        slug_field="number", queryset=Room.objects.all(), required=False, allow_null=True, default=None
+    )
+    room_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=RoomType.objects.all(), required=False, allow_null=True, default=None
+    )
+    adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
+
+
+class CheckInSerializer(serializers.Serializer):
+    room = serializers.SlugRelatedField(
+        slug_field="number",
+        queryset=Room.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The room, when the reservation has none or another is given.",
+    )
+    phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False, allow_null=True)
+    confirm_not_ready = serializers.BooleanField(default=False)
+
+
+class CheckOutSerializer(serializers.Serializer):
+    early_departure_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default=""
+    )
+
+
+class MoveSerializer(serializers.Serializer):
+    to_room = serializers.SlugRelatedField(slug_field="number", queryset=Room.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    confirm_not_ready = serializers.BooleanField(default=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+# --- PBX -----------------------------------------------------------------------------------------
+
+
+class PbxCommandSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    extension = serializers.CharField()
+    op = serializers.CharField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_errno = serializers.CharField()
+    last_error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PbxStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    logged_in = serializers.BooleanField()
+    level = serializers.CharField()
+    headline = serializers.CharField()
+    api_version = serializers.CharField()
+    down_since = serializers.DateTimeField(allow_null=True)
+    last_heartbeat_at = serializers.DateTimeField(allow_null=True)
+    last_report_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField()
+    guard_tripped = serializers.BooleanField()
+    pending = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    no_worker = serializers.BooleanField()
+    pending_commands = PbxCommandSerializer(many=True)
+    failed_commands = PbxCommandSerializer(many=True)
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(max_length=500)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(EVENT_TYPES)), required=False, default=list
+    )
+    is_active = serializers.BooleanField(required=False)
+    disabled_reason = serializers.CharField(read_only=True)
+    secret = serializers.CharField(read_only=True, help_text="Verify each delivery with it.")
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    message_id = serializers.CharField()
+    event_type = serializers.CharField()
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)

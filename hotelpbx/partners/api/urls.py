@@ -1,0 +1,24 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from . import schema  # noqa: F401  (registers the security scheme)
+from .views import ApiNotFoundView, PbxStatusView, PingView, RoomViewSet, StayViewSet, WebhookEndpointViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("rooms", RoomViewSet, basename="room")
+router.register("stays", StayViewSet, basename="stay")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema_v1"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("v1/pbx/status/", PbxStatusView.as_view(), name="pbx_status"),
+    path("v1/ping/", PingView.as_view(), name="ping"),
+    path("v1/", include(router.urls)),
+    re_path(r"^.*$", ApiNotFoundView.as_view(), name="not_found"),
+]

@@ -1,0 +1,83 @@
+"""Idempotency-Key for a partner's writes: the first request under a key is recorded in flight (a unique
+row, so of concurrent replays only one goes on), its answer is stored; a replay with the same body gets
+that answer again, with another body a 422, while the first is still running a 409. Kept 24 hours."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .errors import ApiConflict, ApiUnprocessable
+from .models import IdempotencyRecord, Partner
+
+MAX_KEY_LENGTH = 255
+
+
+class Replay(Exception):
+    def __init__(self, record: IdempotencyRecord):
+        super().__init__("replay")
+        self.record = record
+
+
+def _retention() -> timedelta:
+    return timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+
+
+def body_hash(method: str, path: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.encode(), b"\0", path.encode(), b"\0", body):
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def begin(*, partner: Partner, key: str, method: str, path: str, body: bytes) -> IdempotencyRecord:
+    """Record the request in flight, or raise Replay / 422 / 409 for a key already used."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ApiUnprocessable(f"The Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
+    fingerprint = body_hash(method, path, body)
+    # a key older than the retention is forgotten: the next request under it is new
+    IdempotencyRecord.objects.filter(
+        partner=partner, key=key, created_at__lt=timezone.now() - _retention()
+    ).delete()
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                partner=partner, key=key, method=method, path=path, body_hash=fingerprint
+            )
+    except IntegrityError:
+        pass
+    existing = IdempotencyRecord.objects.filter(partner=partner, key=key).first()
+    if existing is None:  # removed meanwhile (its first request failed): the client may try again
+        raise ApiConflict("A request with this Idempotency-Key failed a moment ago; send it again.")
+    if existing.body_hash != fingerprint:
+        raise ApiUnprocessable(
+            "This Idempotency-Key was used for a different request; use a new key for a new request.",
+            code="idempotency_key_reused",
+        )
+    if existing.status_code is None:
+        raise ApiConflict(
+            "A request with this Idempotency-Key is still being processed; retry in a moment.",
+            code="idempotency_in_flight",
+        )
+    raise Replay(existing)
+
+
+def finish(record: IdempotencyRecord, *, status_code: int, rendered: bytes | None) -> None:
+    """Keep the answer, or forget the key when the request failed on our side (it may be retried)."""
+    if status_code >= 500:
+        forget(record)
+        return
+    body = json.loads(rendered) if rendered else None
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)
+
+
+def forget(record: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+
+
+def purge_expired() -> int:
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - _retention()).delete()
+    return deleted

@@ -1,0 +1,28 @@
+"""Partner reads: each partner sees the hotel's rooms, and only its own stays and webhooks."""
+
+from django.db.models import Prefetch, QuerySet
+
+from rooms.models import Room, Stay, StayStatus
+
+from .models import Partner, WebhookDelivery, WebhookEndpoint
+
+
+def api_rooms() -> QuerySet[Room]:
+    in_house = Prefetch(
+        "stays", queryset=Stay.objects.filter(status=StayStatus.IN_HOUSE), to_attr="in_house_stays"
+    )
+    return Room.objects.select_related("room_type").prefetch_related(in_house)
+
+
+def partner_stays(partner: Partner) -> QuerySet[Stay]:
+    return Stay.objects.filter(partner_link__partner=partner).select_related(
+        "guest", "room", "room_type", "partner_link"
+    )
+
+
+def partner_endpoints(partner: Partner) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(partner=partner)
+
+
+def endpoint_deliveries(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return endpoint.deliveries.order_by("-id")

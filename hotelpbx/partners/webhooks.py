@@ -1,0 +1,296 @@
+"""Outgoing partner webhooks, Standard Webhooks style (webhook-id / webhook-timestamp /
+webhook-signature, HMAC-SHA256 over "id.timestamp.body").
+
+Events become delivery rows in the transaction of the change (rooms' signals call us inside it). Beat
+runs `send_due` every few seconds: per endpoint only the oldest undelivered row is sent, so order is
+kept; a failure is retried with exponential backoff (no Celery eta: `next_attempt_at` on the row), a 4xx
+other than 408/429 is final, and an endpoint failing for a day is disabled and the managers told."""
+
+import json
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from hotelpbx.core.audit import audit_record
+from rooms import signals as rooms_signals
+from rooms.models import Room, Stay
+
+from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPES = {
+    "stay.checked_in": "A stay checked in.",
+    "stay.checked_out": "A stay checked out.",
+    "stay.moved": "An in-house stay moved to another room.",
+    "stay.cancelled": "A reservation was cancelled.",
+    "room.status_changed": "A room's housekeeping status, service state or DND changed.",
+    "wakeup.completed": "A wake-up call was answered.",
+    "wakeup.failed": "A wake-up call went unanswered after its retries.",
+    "charge.posted": "A charge was posted to a folio.",
+    "pbx.link_down": "The PBX stopped answering.",
+    "pbx.link_up": "The PBX answers again.",
+}
+
+
+def emit(event_type: str, data: dict, *, partner_id: int | None = None) -> int:
+    """One delivery row per active endpoint that wants the event (only the partner's own when
+    `partner_id` is given). Call inside the transaction of the change. Returns how many rows."""
+    now = timezone.now()
+    endpoints = WebhookEndpoint.objects.filter(is_active=True)
+    if partner_id is not None:
+        endpoints = endpoints.filter(partner_id=partner_id)
+    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    rows = [
+        WebhookDelivery(
+            endpoint=endpoint,
+            message_id=f"msg_{uuid.uuid4().hex}",
+            event_type=event_type,
+            payload=payload,
+            next_attempt_at=now,
+        )
+        for endpoint in endpoints
+        if endpoint.wants(event_type)
+    ]
+    if rows:
+        WebhookDelivery.objects.bulk_create(rows)
+        transaction.on_commit(_kick)
+    return len(rows)
+
+
+def _kick() -> None:
+    from .tasks import send_webhooks
+
+    try:
+        send_webhooks.delay()
+    except Exception:
+        log.warning("could not enqueue the webhook sender; beat runs it on its schedule")
+
+
+# --- what the rooms say --------------------------------------------------------------------------
+
+
+def _partner_link(stay: Stay):
+    try:
+        return stay.partner_link
+    except Stay.partner_link.RelatedObjectDoesNotExist:
+        return None
+
+
+def _emit_for_stay(event_type: str, stay: Stay, **extra) -> None:
+    link = _partner_link(stay)
+    if link is None:
+        return  # a stay the desk made belongs to no partner
+    data = {
+        "stay_id": stay.pk,
+        "external_id": link.external_id,
+        "status": stay.status,
+        "room": stay.room.number if stay.room_id else None,
+        **extra,
+    }
+    emit(event_type, data, partner_id=link.partner_id)
+
+
+@receiver(rooms_signals.stay_checked_in)
+def _on_checked_in(sender, stay, **kwargs):
+    _emit_for_stay("stay.checked_in", stay)
+
+
+@receiver(rooms_signals.stay_checked_out)
+def _on_checked_out(sender, stay, **kwargs):
+    _emit_for_stay("stay.checked_out", stay)
+
+
+@receiver(rooms_signals.stay_cancelled)
+def _on_cancelled(sender, stay, **kwargs):
+    _emit_for_stay("stay.cancelled", stay)
+
+
+@receiver(rooms_signals.stay_moved)
+def _on_moved(sender, stay, from_room: Room, to_room: Room, **kwargs):
+    _emit_for_stay("stay.moved", stay, from_room=from_room.number, to_room=to_room.number)
+
+
+@receiver(rooms_signals.room_status_changed)
+def _on_room_status(sender, room: Room, from_status: str, to_status: str, field: str, **kwargs):
+    emit(
+        "room.status_changed",
+        {
+            "room": room.number,
+            "change": field,
+            "from": from_status,
+            "to": to_status,
+            "housekeeping_status": room.housekeeping_status,
+            "service_state": room.service_state,
+            "dnd": room.dnd,
+        },
+    )
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def sign(secret: str, *, message_id: str, timestamp, body: str) -> str:
+    return Webhook(secret).sign(msg_id=message_id, timestamp=timestamp, data=body)
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = settings.API_WEBHOOK_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.API_WEBHOOK_RETRY_MAX_SECONDS))
+
+
+def _retryable(status_code: int | None) -> bool:
+    return status_code is None or status_code >= 500 or status_code in (408, 429)
+
+
+def send_one(delivery: WebhookDelivery) -> WebhookDelivery:
+    """POST one delivery, record the attempt, decide what comes next."""
+    endpoint = delivery.endpoint
+    body = json.dumps({"id": delivery.message_id, **delivery.payload}, separators=(",", ":"))
+    now = timezone.now()
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "hotelpbx-webhooks/1",
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sign(endpoint.secret, message_id=delivery.message_id, timestamp=now, body=body),
+    }
+    started = time.monotonic()
+    status_code, error = None, ""
+    try:
+        response = requests.post(
+            endpoint.url,
+            data=body.encode(),
+            headers=headers,
+            timeout=settings.API_WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    latency_ms = int((time.monotonic() - started) * 1000)
+    WebhookAttempt.objects.create(
+        delivery=delivery, status_code=status_code, latency_ms=latency_ms, error=error
+    )
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error, delivery.claimed_until = status_code, error, None
+    finished = timezone.now()
+    if not error:
+        delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, finished
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+    elif not _retryable(status_code):
+        delivery.status = DeliveryStatus.FAILED  # the receiver refused it: sending again would not help
+    else:
+        delivery.next_attempt_at = finished + _backoff(delivery.attempts)
+        _note_failure(endpoint, finished)
+    delivery.save()
+    return delivery
+
+
+def _note_failure(endpoint: WebhookEndpoint, now) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
+    endpoint.refresh_from_db(fields=["failing_since", "is_active"])
+    limit = timedelta(hours=settings.API_WEBHOOK_DISABLE_AFTER_HOURS)
+    if endpoint.is_active and endpoint.failing_since and now - endpoint.failing_since >= limit:
+        reason = f"failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC"
+        with transaction.atomic():
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, disabled_reason=reason)
+            audit_record(
+                actor=None,
+                action="webhook.disabled",
+                source="system",
+                obj=endpoint,
+                summary=f"Webhook endpoint of {endpoint.partner.name} disabled: {reason}",
+            )
+        log.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
+
+
+def _claim_head(endpoint_id: int, now) -> WebhookDelivery | None:
+    """The endpoint's oldest pending delivery if it is due, claimed by compare-and-swap."""
+    head = (
+        WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=DeliveryStatus.PENDING)
+        .order_by("id")
+        .first()
+    )
+    if head is None or head.next_attempt_at > now:
+        return None
+    if head.claimed_until is not None and head.claimed_until > now:
+        return None  # another sender has it
+    claimed = (
+        WebhookDelivery.objects.filter(pk=head.pk, status=DeliveryStatus.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(claimed_until=now + timedelta(seconds=settings.API_WEBHOOK_TIMEOUT_SECONDS * 3))
+    )
+    if not claimed:
+        return None
+    head.refresh_from_db()
+    return head
+
+
+def send_due(*, limit: int = 100) -> int:
+    """Send what is due, in order per endpoint. Returns how many attempts were made."""
+    sent = 0
+    endpoint_ids = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, endpoint__is_active=True, next_attempt_at__lte=timezone.now()
+        )
+        .values_list("endpoint_id", flat=True)
+        .distinct()
+    )
+    for endpoint_id in endpoint_ids:
+        while sent < limit:
+            delivery = _claim_head(endpoint_id, timezone.now())
+            if delivery is None:
+                break
+            delivery = send_one(delivery)
+            sent += 1
+            if delivery.status == DeliveryStatus.PENDING:
+                break  # it waits for its retry, and so does everything after it
+    return sent
+
+
+def replay(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again (from the manager's log): back to pending, due now, at the end of no queue."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), claimed_until=None
+    )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def watch_pbx_link() -> str | None:
+    """From beat: tell partners when the PBX link went down or came back. Returns the event sent."""
+    from hotelpbx.pbx import selectors as pbx_selectors
+
+    from .models import PbxLinkWatch
+
+    health = pbx_selectors.link_health()
+    down = health.enabled and health.down_since is not None
+    with transaction.atomic():
+        PbxLinkWatch.objects.get_or_create(pk=1)
+        watch = PbxLinkWatch.objects.select_for_update().get(pk=1)
+        if watch.link_down == down:
+            return None
+        watch.link_down, watch.changed_at = down, timezone.now()
+        watch.save()
+        event = "pbx.link_down" if down else "pbx.link_up"
+        emit(
+            event,
+            {
+                "down_since": health.down_since.isoformat() if health.down_since else None,
+                "last_error": health.last_error,
+                "pending_commands": health.pending,
+            },
+        )
+    return event

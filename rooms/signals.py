@@ -1,0 +1,16 @@
+"""What happened to rooms and stays, for whoever listens (e.g. outgoing partner webhooks).
+
+Services send these inside the transaction of the change, after it is written, so a receiver that
+writes rows (a webhook delivery) commits or rolls back with the change itself. Rooms import no listener.
+"""
+
+from django.dispatch import Signal
+
+# sender: the Stay model; kwargs: stay
+stay_checked_in = Signal()
+stay_checked_out = Signal()
+stay_cancelled = Signal()
+# kwargs: stay, from_room, to_room
+stay_moved = Signal()
+# sender: the Room model; kwargs: room, from_status, to_status, field ("housekeeping", "service", "dnd")
+room_status_changed = Signal()

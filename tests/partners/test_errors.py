@@ -1,0 +1,84 @@
+"""Every 4xx has one JSON shape, and bad input never yields a 5xx."""
+
+import pytest
+
+from rooms.models import Stay
+
+from .conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_paths_are_json_404(api):
+    assert_error(api.get("/api/v1/nothing-here/"), 404, "not_found")
+    assert_error(api.get("/api/v2/rooms/"), 404, "not_found")
+    assert_error(api.get("/api/v1/rooms/9999/"), 404, "not_found")
+    assert_error(api.get("/api/v1/stays/abc/"), 404, "not_found")
+
+
+def test_wrong_method_is_405(api):
+    assert_error(api.delete("/api/v1/stays/"), 405, "method_not_allowed")
+    assert_error(api.put("/api/v1/rooms/", {}), 405, "method_not_allowed")
+
+
+def test_wrong_media_type_is_415(api):
+    response = api.post("/api/v1/stays/", raw=b"<stay/>", content_type="application/xml")
+    assert_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"[]",
+        b"null",
+        b'"text"',
+        b"\xff\xfe",
+        b'{"guest": "x"}',
+        b'{"guest": {"last_name": []}}',
+    ],
+)
+def test_malformed_bodies_are_400_and_change_nothing(api, raw):
+    response = api.post("/api/v1/stays/", raw=raw)
+    assert_error(response, 400)
+    assert Stay.objects.count() == 0
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_an_oversized_body_is_413_and_changes_nothing(api, settings, with_key):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {
+        "guest": {"last_name": "Big"},
+        "arrival": "2030-01-01",
+        "departure": "2030-01-02",
+        "padding": "x" * 20_000,  # an unknown field: ignored if it were small
+    }
+    headers = {"Idempotency-Key": "big"} if with_key else {}
+
+    response = api.post("/api/v1/stays/", body, **headers)
+
+    assert_error(response, 413, "too_large")
+    assert Stay.objects.count() == 0
+
+
+def test_throttled_requests_get_429_in_the_same_shape(api_for, settings):
+    settings.API_THROTTLE_RATE = "3/minute"
+    client = api_for(["rooms:read"])
+
+    answers = [client.get("/api/v1/rooms/").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 200]
+    assert_error(client.get("/api/v1/rooms/"), 429, "throttled")
+    other = api_for(["rooms:read"], partner="Mews")
+    assert other.get("/api/v1/rooms/").status_code == 200  # per key, not one budget for all
+
+
+def test_the_staff_session_does_not_open_the_api(desk_client):
+    response = desk_client.get("/api/v1/rooms/")
+    assert_error(response, 401)
+
+
+def test_api_answers_carry_the_security_headers(api):
+    response = api.get("/api/v1/rooms/")
+    assert "Content-Security-Policy" in response
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,95 @@
+"""The OpenAPI schema is the contract: served at /api/schema/, browsable at /api/docs/ from our own
+files, and the live API keeps to it (schemathesis, bounded)."""
+
+import re
+
+import hypothesis
+import pytest
+import requests
+import schemathesis
+from django.contrib.staticfiles import finders
+from hypothesis import HealthCheck, Phase
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.factories import RoomFactory
+
+pytestmark = pytest.mark.django_db
+
+# What the answers must be: never a 5xx; documented statuses, content types, bodies. (Whether a generated
+# body is accepted is not checked: the schema cannot say every rule, e.g. no NUL in a name.)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_the_schema_is_openapi_3_1_with_every_operation_its_scope_and_errors(client):
+    response = client.get("/api/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.1")
+    assert client.get("/api/v1/schema/", {"format": "json"}).json() == schema
+    assert schema["components"]["securitySchemes"]["ApiKey"]["in"] == "header"
+    operations = [(m, p, op) for p, item in schema["paths"].items() for m, op in item.items()]
+    assert len(operations) >= 15
+    for method, path, operation in operations:
+        if path == "/api/v1/ping/":
+            assert "No key needed" in operation["description"] and "security" not in operation
+            continue
+        assert re.search(r"Scope: `[a-z]+:[a-z]+`", operation.get("description", "")), (method, path)
+        assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
+        if method != "get":
+            assert {"400", "409", "422"} <= set(operation["responses"]), (method, path)
+    write = schema["paths"]["/api/v1/stays/"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in write["parameters"]]
+
+
+def test_the_docs_pages_load_only_local_files_under_the_csp(client):
+    for page in ("/api/docs/", "/api/docs/redoc/"):
+        response = client.get(page)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "script-src 'self'" in response["Content-Security-Policy"]
+        assert not re.search(r"""(src|href)=["']https?://""", html), page
+        assert "<script>" not in html  # no inline script: the CSP would block it
+        assets = re.findall(r"""(?:src|href)=["']/static/([^"']+)["']""", html)
+        assert assets
+        for asset in assets:
+            assert finders.find(asset), asset  # shipped by drf-spectacular-sidecar, collected with the rest
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_api_keeps_to_its_schema(live_server, make_key, settings):
+    """Bounded: a few generated requests per operation, with a key holding every scope; no 5xx, and
+    status codes, content types and bodies as the schema says."""
+    settings.API_THROTTLE_RATE = "100000/minute"
+    RoomFactory(number="101", floor=1, extension="2101")
+    key = make_key()
+    raw = requests.get(f"{live_server.url}/api/schema/?format=json", timeout=10).json()
+    schema = schemathesis.openapi.from_dict(raw)
+    checked, statuses = 0, []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @hypothesis.given(case=operation.as_strategy())
+        @hypothesis.settings(
+            max_examples=8,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            case.headers = {**(case.headers or {}), "Authorization": f"Api-Key {key}"}
+            statuses.append(case.call_and_validate(base_url=live_server.url, checks=CHECKS).status_code)
+
+        run()
+        checked += 1
+    assert checked >= 15
+    assert not [s for s in statuses if s >= 500]
+    assert sum(1 for s in statuses if s < 300) >= 10  # the key opened the API: not all refusals
+    print(f"schemathesis: {checked} operations, {len(statuses)} requests, statuses {sorted(set(statuses))}")
