@@ -1,46 +1,638 @@
-from datetime import datetime
+"""Billing writes: tariffs, call records and their rating, the folio ledger, minibar, check-out, invoices.
+
+Every posting goes through `_post_line`, which locks the folio row: a posting and a check-out of the same
+stay are serialised, so a charge lands either on the open folio or, after check-out, as a late charge,
+never in between. Lines carry an idempotency key where the outside world can repeat itself (a report
+sent twice, a double tap on the tablet), and the database's unique index decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
-from rooms.models import Room
+from hotelpbx.core.audit import audit_record
+from hotelpbx.core.roles import Role, has_role
+from hotelpbx.core.timeutil import hotel_today, hotel_zone
+from rooms.errors import RoomRuleError
+from rooms.models import Room, Stay, StayStatus
 from rooms.selectors import stay_in_room_at
 
-from .models import CallRecord
+from .models import (
+    CallOutcome,
+    CallRecord,
+    CheckOutOverride,
+    Folio,
+    FolioKind,
+    FolioLine,
+    Invoice,
+    InvoiceCounter,
+    LineKind,
+    LineSource,
+    MinibarItem,
+    PaymentMethod,
+    TariffVersion,
+)
+from .money import ZERO, quantize
+from .rating import CompiledTariff, Rating, Reason, call_reason_before_tariff
+from .tariff_documents import TariffDefinition, TariffDocumentError, parse_tariff_document
 
 # A PBX's number can be anything; the column holds a week of seconds many times over.
 MAX_SECONDS = 2**31 - 1
 
 
-def pbx_time_to_utc(text: str) -> datetime | None:
+class BillingError(RoomRuleError):
+    """A billing rule refused the action; `message` says what to do."""
+
+    code = "billing_rule"
+
+
+def pbx_time_to_utc(text: str) -> dt.datetime | None:
     """`timestart` is PBX local time without a zone; an impossible (DST gap) time shifts forward,
     an ambiguous one takes the first occurrence (fold=0)."""
     try:
-        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007  (zone added below)
+        naive = dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007  (zone added below)
     except (ValueError, AttributeError):
         return None
     return naive.replace(tzinfo=ZoneInfo(settings.PBX_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
 
 
+# ----------------------------------------------------------------------------------------------------
+# Tariffs
+# ----------------------------------------------------------------------------------------------------
+
+
+def tariff_import(*, text: str, by=None) -> TariffVersion:
+    """Check a whole document and store it as the next version of its name; nothing is stored if any
+    field is wrong (TariffDocumentError lists them all)."""
+    definition = parse_tariff_document(text, currency=settings.CURRENCY)
+    with transaction.atomic():
+        latest = (
+            TariffVersion.objects.select_for_update()
+            .filter(name=definition.name)
+            .order_by("-version")
+            .first()
+        )
+        number = (latest.version if latest else 0) + 1
+        try:
+            with transaction.atomic():
+                version = TariffVersion.objects.create(
+                    name=definition.name,
+                    version=number,
+                    currency=definition.currency,
+                    valid_from=definition.valid_from or hotel_today(),
+                    tax_rate=definition.tax_rate,
+                    source=text,
+                    definition=definition.as_json(),
+                    imported_by=by if getattr(by, "is_authenticated", False) else None,
+                )
+        except IntegrityError:  # another import of the same name won the number
+            raise TariffDocumentError(
+                [f"line 1: tariff: {definition.name} was imported at the same moment; try again"]
+            ) from None
+        audit_record(
+            actor=by,
+            action="tariff.import",
+            obj=version,
+            summary=f"Tariff {version.name} v{version.version} imported, valid from {version.valid_from}",
+        )
+    return version
+
+
+def tariff_export(name: str, version: int | None = None) -> str:
+    versions = TariffVersion.objects.filter(name=name)
+    if version is not None:
+        versions = versions.filter(version=version)
+    found = versions.order_by("-version").first()
+    if found is None:
+        raise BillingError(
+            f"There is no tariff named {name!r}" + (f" with version {version}" if version else "")
+        )
+    return found.source
+
+
+_compiled: dict[int, CompiledTariff] = {}
+
+
+def compiled_tariff(version: TariffVersion) -> CompiledTariff:
+    """Versions never change once stored, so each is compiled once per process."""
+    compiled = _compiled.get(version.pk)
+    if compiled is None or compiled.emergency != frozenset(settings.EMERGENCY_NUMBERS):
+        compiled = CompiledTariff(
+            TariffDefinition.from_json(version.definition), tuple(settings.EMERGENCY_NUMBERS)
+        )
+        _compiled[version.pk] = compiled
+    return compiled
+
+
+class TariffBook:
+    """Every stored version, to find the one in force on a local date (loaded once per batch)."""
+
+    def __init__(self):
+        self.versions = list(TariffVersion.objects.order_by("-valid_from", "-imported_at", "-id"))
+
+    def in_force(self, local_day: dt.date) -> TariffVersion | None:
+        return next((v for v in self.versions if v.valid_from <= local_day), None)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Call records and their rating
+# ----------------------------------------------------------------------------------------------------
+
+
 def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
-    """Keep one call record per PBX call id; a repeated CDR returns the existing row."""
+    """Keep one call record per call leg; a repeated CDR returns the existing row. A new record is rated
+    and, if chargeable, posted to its stay's folio in the same transaction."""
     started = pbx_time_to_utc(cdr.timestart or "")
     room_ext = cdr.callfrom if (cdr.type or "").lower() != "inbound" else cdr.callto
     room = Room.objects.filter(extension=room_ext).first() if room_ext else None
     stay = stay_in_room_at(room, started) if room else None
-    return CallRecord.objects.get_or_create(
-        pbx_serial=serial[:32],
-        callid=cdr.callid[:64],
-        defaults={
-            "started_at": started,
-            "call_type": (cdr.type or "")[:16],
-            "status": (cdr.status or "")[:16],
-            "caller": (cdr.callfrom or "")[:64],
-            "callee": (cdr.callto or "")[:64],
-            "call_seconds": min(cdr.call_seconds, MAX_SECONDS),
-            "talk_seconds": min(cdr.talk_seconds, MAX_SECONDS),
-            "trunk": (cdr.dst_trunk or cdr.src_trunk or "")[:64],
-            "room": room,
-            "stay": stay,
-        },
+    with transaction.atomic():
+        record, created = CallRecord.objects.get_or_create(
+            pbx_serial=serial[:32],
+            callid=cdr.callid[:64],
+            caller=(cdr.callfrom or "")[:64],
+            callee=(cdr.callto or "")[:64],
+            timestart=(cdr.timestart or "")[:32],
+            defaults={
+                "started_at": started,
+                "call_type": (cdr.type or "")[:16],
+                "status": (cdr.status or "")[:16],
+                "call_seconds": min(cdr.call_seconds, MAX_SECONDS),
+                "talk_seconds": min(cdr.talk_seconds, MAX_SECONDS),
+                "trunk": (cdr.dst_trunk or cdr.src_trunk or "")[:64],
+                "room": room,
+                "stay": stay,
+            },
+        )
+        if record.outcome == CallOutcome.PENDING:
+            call_rate_and_post(record)
+    return record, created
+
+
+def rate_record(record: CallRecord, book: TariffBook | None = None) -> tuple[Rating, TariffVersion | None]:
+    reason = call_reason_before_tariff(
+        call_type=record.call_type,
+        status=record.status,
+        has_room=record.room_id is not None,
+        has_stay=record.stay_id is not None,
     )
+    if reason:
+        return Rating(reason=reason), None
+    if record.started_at is None:
+        return Rating(reason=Reason.NO_TARIFF), None
+    local_start = record.started_at.astimezone(hotel_zone())
+    version = (book or TariffBook()).in_force(local_start.date())
+    if version is None:
+        return Rating(reason=Reason.NO_TARIFF), None
+    return compiled_tariff(version).price(record.callee, record.talk_seconds, local_start), version
+
+
+OUTCOME_OF = {
+    Reason.CHARGED: CallOutcome.CHARGED,
+    Reason.BARRED: CallOutcome.BARRED,
+    Reason.NO_RULE: CallOutcome.UNCHARGED,
+    Reason.NO_TARIFF: CallOutcome.UNCHARGED,
+    Reason.NO_STAY: CallOutcome.UNCHARGED,
+    Reason.UNKNOWN_EXTENSION: CallOutcome.UNCHARGED,
+}
+
+
+def _apply_rating(record: CallRecord, rating: Rating, version: TariffVersion | None) -> None:
+    record.outcome = OUTCOME_OF.get(rating.reason, CallOutcome.FREE)
+    record.reason = rating.reason
+    record.number = rating.number[:64]
+    record.rule_name = rating.rule.name[:80] if rating.rule else ""
+    record.tariff_version = version
+    record.price = rating.price
+    record.explanation = rating.explanation[:255]
+    record.rated_at = timezone.now()
+    record.rating_revision += 1
+
+
+def call_rate_and_post(record: CallRecord, *, book: TariffBook | None = None, by=None) -> FolioLine | None:
+    """Rate a call record and post its charge (at most one line per rating revision, by the database)."""
+    rating, version = rate_record(record, book)
+    _apply_rating(record, rating, version)
+    record.save()
+    if not rating.charged:
+        return None
+    return _post_call_line(record, by=by)
+
+
+def _call_description(record: CallRecord) -> str:
+    return record.explanation or f"Call to {record.callee}"
+
+
+def _post_call_line(record: CallRecord, *, by=None) -> FolioLine | None:
+    folio = folio_for_stay(record.stay)
+    tax = record.tariff_version.tax_rate if record.tariff_version else ZERO
+    return _post_line(
+        folio,
+        kind=LineKind.CALL,
+        description=_call_description(record),
+        amount=record.price,
+        unit_price=record.price,
+        tax_rate=tax,
+        source=LineSource.CALL_RECORD,
+        by=by,
+        idempotency_key=f"call:{record.pk}:r{record.rating_revision}",
+        call_record=record,
+        service_date=record.started_at.astimezone(hotel_zone()).date() if record.started_at else None,
+    )
+
+
+def call_rerate(*, record: CallRecord, by, reason: str, book: TariffBook | None = None) -> CallRecord:
+    """A manager re-rates a call after a tariff fix: the current line is reversed and a new one posted."""
+    if not has_role(by, Role.MANAGER):
+        raise BillingError("Only a manager can re-rate a call.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError("Say why the call is re-rated (e.g. the tariff was corrected).")
+    with transaction.atomic():
+        record = CallRecord.objects.select_for_update().get(pk=record.pk)
+        if record.stay_id is None and record.room_id is not None:
+            record.stay = stay_in_room_at(record.room, record.started_at)
+        for line in FolioLine.objects.filter(call_record=record, reverses__isnull=True, kind=LineKind.CALL):
+            if not FolioLine.objects.filter(reverses=line).exists():
+                folio_line_reverse(line=line, by=by, reason=f"Re-rated: {reason}", _check_role=False)
+        before = record.price
+        call_rate_and_post(record, book=book, by=by)
+        audit_record(
+            actor=by,
+            action="call.rerate",
+            obj=record,
+            summary=f"Call to {record.callee} re-rated: {before} -> {record.price} ({reason})"[:255],
+        )
+    return record
+
+
+def calls_rate_pending_for_stay(stay: Stay) -> int:
+    """Calls that arrived before their stay was entered (a late check-in) are rated once it exists."""
+    if stay.room_id is None or stay.checked_in_at is None:
+        return 0
+    done = 0
+    candidates = CallRecord.objects.filter(
+        reason=Reason.NO_STAY, stay__isnull=True, started_at__gte=stay.checked_in_at - dt.timedelta(seconds=1)
+    ).filter(room__in=[stay.room_id, *stay.moves.values_list("from_room_id", flat=True)])
+    for record in candidates.select_related("room"):
+        with transaction.atomic():
+            record = CallRecord.objects.select_for_update().get(pk=record.pk)
+            if record.stay_id is not None:
+                continue
+            owner = stay_in_room_at(record.room, record.started_at)
+            if owner is None:
+                continue
+            record.stay = owner
+            call_rate_and_post(record)
+            done += 1
+    return done
+
+
+# ----------------------------------------------------------------------------------------------------
+# Folio ledger
+# ----------------------------------------------------------------------------------------------------
+
+
+def folio_for_stay(stay: Stay) -> Folio:
+    folio, _ = Folio.objects.get_or_create(stay=stay, defaults={"kind": FolioKind.STAY})
+    return folio
+
+
+def house_account(name: str) -> Folio:
+    folio, _ = Folio.objects.get_or_create(kind=FolioKind.HOUSE, name=name.strip()[:80])
+    return folio
+
+
+def folio_balance(folio: Folio) -> Decimal:
+    return quantize(folio.lines.aggregate(total=Sum("amount"))["total"] or ZERO)
+
+
+def _post_line(folio: Folio, *, idempotency_key: str | None = None, by=None, **fields) -> FolioLine | None:
+    """Append one line, serialised with check-out by the folio row lock. A repeated idempotency key
+    posts nothing and returns the line that holds it."""
+    with transaction.atomic():
+        folio = Folio.objects.select_for_update().get(pk=folio.pk)
+        if idempotency_key:
+            existing = FolioLine.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        late = folio.kind == FolioKind.STAY and folio.closed_at is not None
+        try:
+            with transaction.atomic():
+                return FolioLine.objects.create(
+                    folio=folio,
+                    idempotency_key=idempotency_key,
+                    posted_by=by if getattr(by, "is_authenticated", False) else None,
+                    late=late and fields.get("kind") not in (LineKind.PAYMENT,),
+                    **fields,
+                )
+        except IntegrityError:
+            if idempotency_key:  # a concurrent copy of the same posting won
+                return FolioLine.objects.filter(idempotency_key=idempotency_key).first()
+            raise
+
+
+def folio_post_charge(
+    *,
+    folio: Folio,
+    kind: str,
+    description: str,
+    amount: Decimal,
+    tax_rate: Decimal = ZERO,
+    by=None,
+    source: str = LineSource.DESK,
+    idempotency_key: str | None = None,
+    quantity: int = 1,
+) -> FolioLine:
+    if kind not in (LineKind.SERVICE, LineKind.ADJUSTMENT, LineKind.ROOM_NIGHT):
+        raise BillingError("Post calls through the call records and minibar through the minibar.")
+    description = (description or "").strip()
+    if not description:
+        raise BillingError("Describe the charge; the guest reads it on the invoice.")
+    if kind == LineKind.SERVICE and amount <= 0:
+        raise BillingError("A service charge is a positive amount; use an adjustment or a payment.")
+    return _post_line(
+        folio,
+        kind=kind,
+        description=description[:255],
+        quantity=quantity,
+        unit_price=quantize(amount / quantity),
+        amount=quantize(amount),
+        tax_rate=tax_rate,
+        source=source,
+        by=by,
+        idempotency_key=idempotency_key,
+    )
+
+
+def folio_record_payment(
+    *,
+    folio: Folio,
+    amount: Decimal,
+    method: str,
+    by=None,
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> FolioLine:
+    """A payment received (cash, card, company account): recorded, no card is processed."""
+    if method not in PaymentMethod.values:
+        raise BillingError("Choose how the guest paid: cash, card or company account.")
+    amount = quantize(amount)
+    if amount <= 0:
+        raise BillingError("A payment is a positive amount.")
+    label = PaymentMethod(method).label
+    return _post_line(
+        folio,
+        kind=LineKind.PAYMENT,
+        description=f"Payment, {label.lower()}"
+        + (f" ({reference.strip()[:80]})" if reference.strip() else ""),
+        amount=-amount,
+        unit_price=-amount,
+        payment_method=method,
+        source=LineSource.DESK,
+        by=by,
+        idempotency_key=idempotency_key,
+    )
+
+
+def folio_line_reverse(*, line: FolioLine, by, reason: str, _check_role: bool = True) -> FolioLine:
+    """Void a line by posting its reversal (at most once per line, by the database)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError("Say why the line is voided; the reason stays on the folio.")
+    if line.reverses_id is not None:
+        raise BillingError("This line is itself a reversal; post a new charge instead.")
+    with transaction.atomic():
+        if FolioLine.objects.filter(reverses=line).exists():
+            raise BillingError("This line was voided already.")
+        try:
+            with transaction.atomic():
+                reversal = _post_line(
+                    line.folio,
+                    kind=line.kind,
+                    description=f"Void: {line.description}"[:255],
+                    quantity=line.quantity,
+                    unit_price=-line.unit_price,
+                    amount=-line.amount,
+                    tax_rate=line.tax_rate,
+                    source=LineSource.DESK,
+                    by=by,
+                    reverses=line,
+                    reason=reason[:200],
+                    call_record=line.call_record,
+                    minibar_item=line.minibar_item,
+                    payment_method=line.payment_method,
+                    service_date=line.service_date,
+                )
+        except IntegrityError:
+            raise BillingError("This line was voided already.") from None
+        audit_record(
+            actor=by,
+            action="folio.void",
+            obj=line,
+            summary=f"Voided {line.description[:80]} ({line.amount}): {reason[:80]}",
+        )
+    return reversal
+
+
+def folio_post_room_nights(*, stay: Stay, by=None) -> int:
+    """One line per night at the room type's rate (optional; each night posts once)."""
+    rate = stay.room_type.rack_rate if stay.room_type_id else ZERO
+    if not rate:
+        return 0
+    folio = folio_for_stay(stay)
+    posted = 0
+    for offset in range(stay.nights):
+        night = stay.arrival + dt.timedelta(days=offset)
+        key = f"night:{stay.pk}:{night.isoformat()}"
+        if FolioLine.objects.filter(idempotency_key=key).exists():
+            continue
+        _post_line(
+            folio,
+            kind=LineKind.ROOM_NIGHT,
+            description=f"Room {stay.room.number if stay.room_id else ''}, night of {night:%d %b %Y}",
+            unit_price=rate,
+            amount=quantize(rate),
+            source=LineSource.SYSTEM,
+            by=by,
+            idempotency_key=key,
+            service_date=night,
+        )
+        posted += 1
+    return posted
+
+
+# ----------------------------------------------------------------------------------------------------
+# Minibar
+# ----------------------------------------------------------------------------------------------------
+
+
+def stay_for_room_posting(room: Room) -> Stay | None:
+    """The in-house stay, or the last one to leave (its postings become late charges)."""
+    current = room.stays.filter(status=StayStatus.IN_HOUSE).first()
+    if current is not None:
+        return current
+    return (
+        Stay.objects.filter(status=StayStatus.CHECKED_OUT, room=room)
+        .order_by("-checked_out_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MinibarCount:
+    code: str
+    quantity: int
+
+
+def minibar_post(
+    *,
+    room: Room,
+    counts: list[MinibarCount],
+    source: str,
+    by=None,
+    idempotency_key: str,
+) -> list[FolioLine]:
+    """Post minibar consumption for a room; the same idempotency key posts once (a double tap, a resent
+    report). All counts are checked first; nothing is posted if one is wrong."""
+    if not idempotency_key:
+        raise BillingError("A minibar posting needs an idempotency key.")
+    counts = [c for c in counts if c.quantity]
+    if not counts:
+        raise BillingError("Count at least one item.")
+    items = {i.code: i for i in MinibarItem.objects.filter(code__in=[c.code for c in counts], active=True)}
+    problems = [f"no active minibar item with code {c.code}" for c in counts if c.code not in items]
+    problems += [
+        f"{c.code}: quantity {c.quantity} is not between 1 and 99" for c in counts if not 0 < c.quantity < 100
+    ]
+    if problems:
+        raise BillingError("; ".join(problems).capitalize() + ".")
+    stay = stay_for_room_posting(room)
+    if stay is None:
+        raise BillingError(f"Room {room.number} has had no guest to charge.")
+    folio = folio_for_stay(stay)
+    lines = []
+    with transaction.atomic():
+        for index, count in enumerate(counts):
+            item = items[count.code]
+            line = _post_line(
+                folio,
+                kind=LineKind.MINIBAR,
+                description=f"Minibar: {count.quantity} × {item.name}",  # noqa: RUF001
+                quantity=count.quantity,
+                unit_price=item.price,
+                amount=quantize(item.price * count.quantity),
+                tax_rate=item.tax_rate,
+                source=source,
+                by=by,
+                minibar_item=item,
+                idempotency_key=f"minibar:{idempotency_key}:{index}:{count.code}"[:200],
+                service_date=hotel_today(),
+            )
+            lines.append(line)
+    return lines
+
+
+# ----------------------------------------------------------------------------------------------------
+# Check-out with the folio
+# ----------------------------------------------------------------------------------------------------
+
+
+def check_out_guard(*, stay: Stay, by=None, **_) -> None:
+    """Called by rooms' check-out inside its transaction (stay row locked): the folio must be settled,
+    or a manager has recorded an override for the current balance. The folio is closed on success, so
+    later postings become late charges."""
+    folio = Folio.objects.select_for_update().filter(stay=stay).first()
+    if folio is None:
+        folio = folio_for_stay(stay)
+        folio = Folio.objects.select_for_update().get(pk=folio.pk)
+    balance = folio_balance(folio)
+    if balance != ZERO:
+        override = folio.overrides.filter(balance=balance).order_by("-at").first()
+        if override is None:
+            raise BillingError(
+                f"The folio has a balance of {balance} {settings.CURRENCY}: record a payment first, "
+                "or a manager can let the guest leave with a reason.",
+                code="folio_balance",
+            )
+    folio.closed_at = timezone.now()
+    folio.save(update_fields=["closed_at"])
+
+
+def _wait_for_call_to_end(room: Room, seconds: float) -> bool:
+    """True if the room phone is (still) busy after waiting up to `seconds` for the call to end."""
+    deadline = time.monotonic() + max(0.0, seconds)
+    while True:
+        busy = Room.objects.filter(pk=room.pk, phone_status__iexact="busy").exists()
+        if not busy or time.monotonic() >= deadline:
+            return busy
+        time.sleep(0.25)
+
+
+def folio_check_out(*, stay: Stay, by, override_reason: str = "", wait_seconds: float | None = None) -> Stay:
+    """Check a guest out from the folio page: a manager may let them leave with a balance (reason kept)."""
+    from rooms.services import stay_check_out
+
+    if stay.room_id:
+        wait = settings.CHECKOUT_CALL_WAIT_SECONDS if wait_seconds is None else wait_seconds
+        _wait_for_call_to_end(stay.room, wait)  # a charge still arriving after this is a late charge
+    with transaction.atomic():
+        folio = Folio.objects.select_for_update().get(pk=folio_for_stay(stay).pk)
+        balance = folio_balance(folio)
+        override_reason = (override_reason or "").strip()
+        if balance != ZERO and override_reason:
+            if not has_role(by, Role.MANAGER):
+                raise BillingError("Only a manager can let a guest leave with a balance.")
+            CheckOutOverride.objects.create(folio=folio, balance=balance, reason=override_reason[:200], by=by)
+            audit_record(
+                actor=by,
+                action="folio.override",
+                obj=folio,
+                summary=f"Check-out with a balance of {balance}: {override_reason[:120]}",
+            )
+        return stay_check_out(stay=stay, by=by)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Invoices
+# ----------------------------------------------------------------------------------------------------
+
+
+def invoice_issue(*, folio: Folio, by=None) -> Invoice:
+    """Number an invoice for the folio as it stands; numbers run without gaps per year."""
+    with transaction.atomic():
+        folio = Folio.objects.select_for_update().get(pk=folio.pk)
+        last_line = folio.lines.order_by("-id").first()
+        if last_line is None:
+            raise BillingError("The folio has no lines to invoice.")
+        year = timezone.now().astimezone(hotel_zone()).year
+        InvoiceCounter.objects.get_or_create(year=year)
+        counter = InvoiceCounter.objects.select_for_update().get(year=year)
+        counter.last_number += 1
+        counter.save(update_fields=["last_number"])
+        invoice = Invoice.objects.create(
+            folio=folio,
+            year=year,
+            number=counter.last_number,
+            issued_by=by if getattr(by, "is_authenticated", False) else None,
+            total=folio_balance_until(folio, last_line.pk, charges_only=True),
+            last_line=last_line,
+        )
+        audit_record(actor=by, action="invoice.issue", obj=invoice, summary=f"Invoice {invoice.label} issued")
+    return invoice
+
+
+def folio_balance_until(folio: Folio, last_line_id: int, *, charges_only: bool = False) -> Decimal:
+    lines = folio.lines.filter(id__lte=last_line_id)
+    if charges_only:
+        lines = lines.exclude(kind=LineKind.PAYMENT)
+    return quantize(lines.aggregate(total=Sum("amount"))["total"] or ZERO)
