@@ -412,6 +412,7 @@ def folio_line_reverse(*, line: FolioLine, by, reason: str, _check_role: bool = 
     if line.reverses_id is not None:
         raise BillingError("This line is itself a reversal; post a new charge instead.")
     with transaction.atomic():
+        line = FolioLine.objects.select_related("folio").get(pk=line.pk)  # as posted, not as held in memory
         if FolioLine.objects.filter(reverses=line).exists():
             raise BillingError("This line was voided already.")
         try:
