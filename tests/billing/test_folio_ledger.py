@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (guests read a multiplication sign, U+00D7, in "2 x 0.30")
 """Every chargeable call lands on its stay's folio exactly once, explained; the ledger is append-only."""
 
 from datetime import timedelta
@@ -46,7 +47,7 @@ def test_an_answered_international_call_is_posted_once_with_its_explanation(gues
     assert line.folio.stay == guest_stay
     assert line.kind == LineKind.CALL and line.amount == Decimal("0.80") and not line.late
     assert line.description == (
-        "International mobile, 3 min 10 s: 0.20 for the first 2 min + 2 × 0.30 per min"  # noqa: RUF001
+        "International mobile, 3 min 10 s: 0.20 for the first 2 min + 2 × 0.30 per min"
     )
     assert line.tax_rate == Decimal("19.00") and line.source == "call_record"
     record = CallRecord.objects.get()
