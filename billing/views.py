@@ -287,13 +287,9 @@ def minibar_tablet(request, number: str):
                     request, f"Room {room.number}: {total} minibar item{'s' if total != 1 else ''} posted."
                 )
                 return redirect("billing:minibar_tablet", room.number)
-    context = {
-        "room": room,
-        "items": items,
-        "key": secrets.token_hex(12),
-        "errors": errors,
-        "posted": request.POST,
-    }
+    for item in items:  # what was typed stays on the page when something was refused
+        item.entered = (request.POST.get(f"qty_{item.code}") or "0")[:6] if errors else "0"
+    context = {"room": room, "items": items, "key": secrets.token_hex(12), "errors": errors}
     return _render(request, "billing/minibar_tablet.html", context, status=400 if errors else 200)
 
 
