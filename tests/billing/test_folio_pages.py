@@ -39,7 +39,7 @@ def test_the_stay_page_links_to_its_folio(desk_client, stay_with_call):
 
 def test_the_folio_groups_lines_by_kind_with_call_details(desk_client, stay_with_call):
     page = desk_client.get(reverse("billing:folio", args=[stay_with_call.pk])).content.decode()
-    assert 'id="folio-call"' in page
+    assert 'id="folio-group-call"' in page
     assert "International mobile, 3 min 10 s: 0.20 for the first 2 min + 2 × 0.30 per min" in page
     assert "00442071234567" in page and "3:10" in page
     assert "Balance <strong>0.80 EUR</strong>" in page
