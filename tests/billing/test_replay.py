@@ -155,3 +155,47 @@ def test_a_replayed_corpus_matches_the_oracle_to_the_cent_with_every_reason(clie
         "charged", "inbound", "internal", "not_answered", "unknown_extension", "no_stay",
         "emergency", "free_number", "barred", "no_rule", "under_grace",
     }  # fmt: skip
+
+
+def test_a_batch_back_fill_gives_the_same_records_and_lines_as_one_report_at_a_time(settings):
+    """calls_post_batch (back-fill) agrees with the webhook path on every call; a second run adds nothing."""
+    from types import SimpleNamespace
+
+    from billing.services import calls_post_batch
+
+    settings.HOTEL_TIME_ZONE = settings.PBX_TIME_ZONE = "Europe/Berlin"
+    tariff_import(text=ORACLE_TARIFF)
+    with time_machine.travel(datetime(2027, 3, 26, 12, 0, tzinfo=BERLIN), tick=False):
+        for ext in ("2101", "2102", "2103"):
+            rooms.stay_check_in(stay=StayFactory(room=RoomFactory(extension=ext, number=ext[1:])))
+        RoomFactory(extension="2104", number="104")
+    oracle = Oracle(ORACLE_TARIFF)
+    calls = list(corpus(seed=4))[:300]
+    cdrs = [
+        SimpleNamespace(
+            callid=c["callid"],
+            timestart=c["timestart"],
+            callfrom=c["callfrom"],
+            callto=c["callto"],
+            call_seconds=int(c["callduraction"]),
+            talk_seconds=int(c["talkduraction"]),
+            src_trunk="",
+            dst_trunk="",
+            status=c["status"],
+            type=c["type"],
+        )
+        for c in calls
+    ]
+    assert calls_post_batch(cdrs[:100], serial=SN) == 100
+    assert calls_post_batch(cdrs, serial=SN) == 200  # the first hundred are known already
+    assert calls_post_batch(cdrs, serial=SN) == 0
+    charged = {
+        row["call_record__callid"]: row["total"]
+        for row in FolioLine.objects.values("call_record__callid").annotate(total=Sum("amount"))
+    }
+    records = {r.callid: r for r in CallRecord.objects.all()}
+    assert len(records) == 300
+    for call in calls:
+        reason, price = expected(oracle, call, {"2101", "2102", "2103"}, {"2101", "2102", "2103", "2104"})
+        assert records[call["callid"]].reason == reason, call
+        assert Fraction(str(charged.get(call["callid"], 0))) == price, call
