@@ -160,3 +160,20 @@ def test_the_late_charges_page_lists_a_departed_guests_open_charges(desk_client,
     page = desk_client.get(reverse("billing:late_charges")).content.decode()
     assert "Bohr" in page and "0.80" in page
     assert Room.objects.get(pk=room.pk).number == "102"
+
+
+def test_check_out_waits_briefly_for_a_call_in_progress_and_its_later_charge_is_late(stay_with_call):
+    import time
+
+    from billing.services import folio_check_out, folio_record_payment
+
+    folio_record_payment(folio=folio_for_stay(stay_with_call), amount=Decimal("0.80"), method="cash")
+    Room.objects.filter(pk=stay_with_call.room_id).update(phone_status="Busy")
+    started = time.monotonic()
+    folio_check_out(stay=stay_with_call, by=None, wait_seconds=0.5)
+    assert time.monotonic() - started >= 0.5  # it waited for the call to end, then went ahead
+    assert Stay.objects.get(pk=stay_with_call.pk).status == StayStatus.CHECKED_OUT
+    call_start = stay_with_call.checked_in_at  # the call began while the guest was still in
+    send_cdr("1700000300.9", at=call_start, src="2101", dst="0301234567", talk=125)
+    late = FolioLine.objects.get(call_record__callid="1700000300.9")
+    assert late.late and late.amount == Decimal("0.30")
