@@ -108,9 +108,8 @@ def late_charge_folios() -> list[Folio]:
         Folio.objects.filter(kind=FolioKind.STAY, closed_at__isnull=False, lines__late=True)
         .distinct()
         .select_related("stay__guest", "stay__room")
-        .annotate(balance=Sum("lines__amount", distinct=False))
+        .order_by("-closed_at", "-id")
     )
-    # the annotate joins the late lines filter; compute balances on their own to stay exact
     out = []
     for folio in folios:
         balance = folio.lines.aggregate(total=Sum("amount"))["total"] or ZERO

@@ -119,17 +119,21 @@ def tariff_export(name: str, version: int | None = None) -> str:
     return found.source
 
 
-_compiled: dict[int, CompiledTariff] = {}
+_compiled: dict[tuple, CompiledTariff] = {}
 
 
 def compiled_tariff(version: TariffVersion) -> CompiledTariff:
-    """Versions never change once stored, so each is compiled once per process."""
-    compiled = _compiled.get(version.pk)
-    if compiled is None or compiled.emergency != frozenset(settings.EMERGENCY_NUMBERS):
+    """Versions never change once stored, so each is compiled once per process (keyed by more than the
+    id: a database restored from an older backup may give an id to another version)."""
+    key = (version.pk, version.name, version.version, version.imported_at, tuple(settings.EMERGENCY_NUMBERS))
+    compiled = _compiled.get(key)
+    if compiled is None:
+        if len(_compiled) > 64:
+            _compiled.clear()
         compiled = CompiledTariff(
             TariffDefinition.from_json(version.definition), tuple(settings.EMERGENCY_NUMBERS)
         )
-        _compiled[version.pk] = compiled
+        _compiled[key] = compiled
     return compiled
 
 
@@ -561,8 +565,8 @@ def check_out_guard(*, stay: Stay, by=None, **_) -> None:
         override = folio.overrides.filter(balance=balance).order_by("-at").first()
         if override is None:
             raise BillingError(
-                f"The folio has a balance of {balance} {settings.CURRENCY}: record a payment first, "
-                "or a manager can let the guest leave with a reason.",
+                f"The folio has a balance of {balance} {settings.CURRENCY}: record a payment on the folio "
+                "page first, or a manager can let the guest leave with a reason there.",
                 code="folio_balance",
             )
     folio.closed_at = timezone.now()

@@ -55,7 +55,10 @@ def test_check_out_is_refused_with_a_balance_until_a_payment_settles_it(desk_cli
     assert "The folio has a balance of 0.80 EUR" in page.content.decode()
     refused = desk_client.post(reverse("billing:folio_check_out", args=[stay_with_call.pk]), {})
     assert refused.status_code == 400
-    assert "The folio has a balance of 0.80 EUR: record a payment first" in refused.content.decode()
+    assert (
+        "The folio has a balance of 0.80 EUR: record a payment on the folio page first"
+        in refused.content.decode()
+    )
     assert Stay.objects.get(pk=stay_with_call.pk).status == StayStatus.IN_HOUSE
 
     paid = desk_client.post(
