@@ -160,6 +160,7 @@ def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
     room = Room.objects.filter(extension=room_ext).first() if room_ext else None
     stay = stay_in_room_at(room, started) if room else None
     with transaction.atomic():
+        lock_stay_for_posting([stay.pk if stay else None])
         record, created = CallRecord.objects.get_or_create(
             pbx_serial=serial[:32],
             callid=cdr.callid[:64],
@@ -262,9 +263,11 @@ def call_rerate(*, record: CallRecord, by, reason: str, book: TariffBook | None 
     if not reason:
         raise BillingError("Say why the call is re-rated (e.g. the tariff was corrected).")
     with transaction.atomic():
+        lock_stay_for_posting([record.stay_id])
         record = CallRecord.objects.select_for_update().get(pk=record.pk)
         if record.stay_id is None and record.room_id is not None:
             record.stay = stay_in_room_at(record.room, record.started_at)
+            lock_stay_for_posting([record.stay_id])
         for line in FolioLine.objects.filter(call_record=record, reverses__isnull=True, kind=LineKind.CALL):
             if not FolioLine.objects.filter(reverses=line).exists():
                 folio_line_reverse(line=line, by=by, reason=f"Re-rated: {reason}", _check_role=False)
@@ -289,11 +292,12 @@ def calls_rate_pending_for_stay(stay: Stay) -> int:
     ).filter(room__in=[stay.room_id, *stay.moves.values_list("from_room_id", flat=True)])
     for record in candidates.select_related("room"):
         with transaction.atomic():
-            record = CallRecord.objects.select_for_update().get(pk=record.pk)
-            if record.stay_id is not None:
-                continue
             owner = stay_in_room_at(record.room, record.started_at)
             if owner is None:
+                continue
+            lock_stay_for_posting([owner.pk])
+            record = CallRecord.objects.select_for_update().get(pk=record.pk)
+            if record.stay_id is not None:
                 continue
             record.stay = owner
             call_rate_and_post(record)
@@ -306,8 +310,22 @@ def calls_rate_pending_for_stay(stay: Stay) -> int:
 # ----------------------------------------------------------------------------------------------------
 
 
+def lock_stay_for_posting(stay_ids) -> None:
+    """Postings take the stay's row lock first, as check-out does (stay, then room, then folio).
+
+    PostgreSQL checks foreign keys at commit (Django makes them deferred): a posting that wrote rows
+    pointing at a stay would otherwise ask for that stay only at COMMIT, while a check-out holding the
+    stay waits for the posting's folio: a deadlock. FOR NO KEY UPDATE waits for a check-out and lets
+    foreign-key checks of other writers through."""
+    ids = sorted({i for i in stay_ids if i is not None})
+    if ids:
+        list(Stay.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
 def folio_for_stay(stay: Stay) -> Folio:
-    folio, _ = Folio.objects.get_or_create(stay=stay, defaults={"kind": FolioKind.STAY})
+    with transaction.atomic():
+        lock_stay_for_posting([stay.pk])
+        folio, _ = Folio.objects.get_or_create(stay=stay, defaults={"kind": FolioKind.STAY})
     return folio
 
 
@@ -524,9 +542,9 @@ def minibar_post(
     stay = stay_for_room_posting(room)
     if stay is None:
         raise BillingError(f"Room {room.number} has had no guest to charge.")
-    folio = folio_for_stay(stay)
     lines = []
     with transaction.atomic():
+        folio = folio_for_stay(stay)  # takes the stay's lock for the whole posting
         for index, count in enumerate(counts):
             item = items[count.code]
             line = _post_line(
@@ -770,6 +788,7 @@ def calls_post_batch(cdrs: list, *, serial: str, book: TariffBook | None = None)
         records.append(record)
     try:
         with transaction.atomic():
+            lock_stay_for_posting([r.stay_id for r in records])
             created = CallRecord.objects.bulk_create(records)
             if any(r.pk is None for r in created):  # a database that returns no ids: read them back
                 ids = dict(
