@@ -17,6 +17,10 @@ RUN groupadd --system --gid 1000 hotelpbx \
 
 # The pinned dependencies only ([tool.setuptools] packages = []): this layer is rebuilt only when
 # pyproject.toml changes. The code runs from /app (PYTHONPATH).
+# Pango for WeasyPrint (invoice PDFs).
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    libharfbuzz-subset0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml ./
 RUN pip install . && rm -rf build *.egg-info
 

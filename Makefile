@@ -35,14 +35,14 @@ run: venv
 	@bin/run
 
 test: venv
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@if [ ! -x $(CHROMIUM) ] || ! ldconfig -p 2>/dev/null | grep -q libpangoft2; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests..."; \
+	    echo "Installing Debian's chromium (browser tests) and Pango (invoice PDFs)..."; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	  else \
-	    echo "NOTE: the browser tests need Debian's chromium at $(CHROMIUM)."; \
-	    echo "      Install it with: sudo apt-get install chromium"; \
+	    echo "NOTE: the browser tests need Debian's chromium at $(CHROMIUM), invoice PDFs need Pango."; \
+	    echo "      Install them with: sudo apt-get install chromium libpango-1.0-0 libpangoft2-1.0-0"; \
 	  fi; \
 	fi
 	@# var/test keeps the suite's files (SQLite, the embedded Redis) apart from a running `make run`.

@@ -438,3 +438,13 @@ ROOM_STATUS_DTMF_CODES = dict(
 # Only DTMF keyed inside this IVR/call path counts (v2 `callpath`); empty: any call. API v2 only: v1
 # reports carry no call path, so on v1 codes from any call count.
 ROOM_STATUS_DTMF_CALLPATH = env.str("ROOM_STATUS_DTMF_CALLPATH", default="")
+
+# --- Billing ---------------------------------------------------------------------------------------
+# Numbers that are never charged, as dialled or after the tariff's dial prefix is stripped.
+EMERGENCY_NUMBERS = tuple(env.list("EMERGENCY_NUMBERS", default=["110", "112", "911", "999"]))
+# Minibar keyed on the room phone: PREFIX, item code, "*", quantity, "#" (e.g. *7 1045 * 2 #).
+MINIBAR_DTMF_PREFIX = env.str("MINIBAR_DTMF_PREFIX", default="*7")
+# How many trailing digits of a dialled number the invoice hides (0: show the whole number).
+INVOICE_MASK_DIGITS = env.int("INVOICE_MASK_DIGITS", default=3)
+# Check-out waits this long for a call in progress on the room phone to end (its charge arrives with it).
+CHECKOUT_CALL_WAIT_SECONDS = env.float("CHECKOUT_CALL_WAIT_SECONDS", default=5.0)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("pbx/", include("hotelpbx.pbx.urls")),
     path("api/", include("hotelpbx.partners.api.urls")),
+    path("billing/", include("billing.urls")),
     path("", include("rooms.urls")),
 ]

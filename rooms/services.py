@@ -494,6 +494,17 @@ def _close_stay_room(stay: Stay, room: Room, *, by, source: str) -> None:
         )
 
 
+# Check-out guards: other apps (billing: the folio must be settled) register a callable here. Each is
+# called as guard(stay=..., by=...) inside the check-out transaction with the stay row locked, and refuses
+# by raising RoomRuleError. Rooms imports no app that registers one.
+CHECK_OUT_GUARDS: list = []
+
+
+def register_check_out_guard(guard) -> None:
+    if guard not in CHECK_OUT_GUARDS:
+        CHECK_OUT_GUARDS.append(guard)
+
+
 def stay_check_out(
     *, stay: Stay, by=None, source: str = StatusSource.DESK, early_departure_reason: str = ""
 ) -> Stay:
@@ -504,6 +515,8 @@ def stay_check_out(
             when = f" at {timezone.localtime(stay.checked_out_at):%H:%M}" if stay.checked_out_at else ""
             raise StayStateError(f"This stay is already {stay.get_status_display().lower()}{when}.")
         room = Room.objects.select_for_update().get(pk=stay.room_id)
+        for guard in CHECK_OUT_GUARDS:
+            guard(stay=stay, by=by)
         today = hotel_today()
         stay.status = StayStatus.CHECKED_OUT
         stay.checked_out_at = timezone.now()

@@ -1,0 +1,20 @@
+"""Reactions to rooms' changes that billing needs (rooms never imports billing)."""
+
+from django.db import transaction
+
+from rooms.models import StayStatus
+
+
+def rate_calls_waiting_for_stay(sender, instance, **kwargs) -> None:
+    """A stay entered after its guest already phoned (a late check-in entry): rate those calls now."""
+    if instance.status != StayStatus.IN_HOUSE or instance.checked_in_at is None:
+        return
+    from .models import CallRecord
+    from .rating import Reason
+    from .services import calls_rate_pending_for_stay
+
+    if (
+        instance.room_id
+        and CallRecord.objects.filter(reason=Reason.NO_STAY, room_id=instance.room_id).exists()
+    ):
+        transaction.on_commit(lambda: calls_rate_pending_for_stay(instance))
