@@ -1,8 +1,6 @@
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
+from hotelpbx.pbx.pbxtime import parse_pbx_time
 from rooms.models import Room
 from rooms.selectors import stay_in_room_at
 
@@ -13,13 +11,8 @@ MAX_SECONDS = 2**31 - 1
 
 
 def pbx_time_to_utc(text: str) -> datetime | None:
-    """`timestart` is PBX local time without a zone; an impossible (DST gap) time shifts forward,
-    an ambiguous one takes the first occurrence (fold=0)."""
-    try:
-        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007  (zone added below)
-    except (ValueError, AttributeError):
-        return None
-    return naive.replace(tzinfo=ZoneInfo(settings.PBX_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
+    """`timestart` is PBX local time without a zone (rules for the DST hours: hotelpbx.pbx.pbxtime)."""
+    return parse_pbx_time(text)
 
 
 def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
