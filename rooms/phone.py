@@ -100,9 +100,9 @@ def phone_sync(room: Room, *, change: str) -> None:
         commands.set_display_name(desired.number, name=desired.display_name, reason="vacant room name")
 
 
-def desired_for(extensions: list[str] | None) -> list[DesiredExtension]:
+def desired_phones(extensions: list[str] | None) -> list[DesiredExtension]:
     """What these room phones should be (every room's with None): the link's provider."""
     return [desired_phone_state(room) for room in rooms_with_stay(extensions)]
 
 
-register_provider(desired_for)
+register_provider(desired_phones)

@@ -25,7 +25,7 @@ def _alarm_args(payload: dict) -> dict:
     }
 
 
-def set_alarm(number: str, payload: dict, client: PbxClient) -> None:
+def apply_set(number: str, payload: dict, client: PbxClient) -> None:
     key, time_hhmm = payload["alarm_key"], payload["time"]
     args = _alarm_args(payload)
     alarms = {str(a.get("wakeupid")): a for a in client.wakeup_query(number)}
@@ -51,7 +51,7 @@ def set_alarm(number: str, payload: dict, client: PbxClient) -> None:
     PbxAlarm.objects.update_or_create(extension=number, alarm_key=key, defaults={"wakeupid": wakeupid})
 
 
-def remove_alarm(number: str, payload: dict, client: PbxClient) -> None:
+def apply_remove(number: str, payload: dict, client: PbxClient) -> None:
     known = PbxAlarm.objects.filter(extension=number, alarm_key=payload["alarm_key"]).first()
     if known is None:
         return

@@ -81,38 +81,38 @@ def sync(desired: DesiredExtension, *, reason: str) -> None:
     """Make the extension match the desired state (fields and outbound routes)."""
     config = PbxConfig.from_settings()
     if config.enabled:
-        _enqueue_steps(desired.number, plan.sync(desired, config), reason)
+        _enqueue_steps(desired.number, plan.sync_steps(desired, config), reason)
 
 
 def check_in(desired: DesiredExtension, *, reason: str) -> None:
     """A new user: a clean slate (the last user's voicemail, alarms, routes go), then the desired state."""
     config = PbxConfig.from_settings()
     if config.enabled:
-        _enqueue_steps(desired.number, plan.check_in(desired, config), reason)
+        _enqueue_steps(desired.number, plan.check_in_steps(desired, config), reason)
 
 
 def checkout(desired: DesiredExtension, *, reason: str) -> None:
     """The user left: empty the extension, DND off, the vacant display name, no outbound routes."""
     config = PbxConfig.from_settings()
     if config.enabled:
-        _enqueue_steps(desired.number, plan.checkout(desired, config), reason)
+        _enqueue_steps(desired.number, plan.checkout_steps(desired, config), reason)
 
 
 def set_service(desired: DesiredExtension, *, reason: str) -> None:
     """The extension was barred (no outbound calls at all) or freed again."""
     config = PbxConfig.from_settings()
     if config.enabled:
-        _enqueue_steps(desired.number, plan.service(desired, config), reason)
+        _enqueue_steps(desired.number, plan.service_steps(desired, config), reason)
 
 
 def set_dnd(extension: str, *, on: bool, reason: str) -> None:
     if PbxConfig.link_enabled():
-        _enqueue_steps(extension, plan.set_dnd(on), reason)
+        _enqueue_steps(extension, plan.dnd_steps(on), reason)
 
 
 def set_display_name(extension: str, *, name: str, reason: str) -> None:
     if PbxConfig.link_enabled():
-        _enqueue_steps(extension, plan.set_display_name(name), reason)
+        _enqueue_steps(extension, plan.display_name_steps(name), reason)
 
 
 def set_alarm(
@@ -173,9 +173,9 @@ def apply_command(command: PbxCommand, client: PbxClient, *, reclaimed: bool = F
     elif command.op == CommandOp.ROUTE_MEMBERS:
         routes.apply_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
     elif command.op == CommandOp.ALARM_SET:
-        alarms.set_alarm(number, payload, client)
+        alarms.apply_set(number, payload, client)
     elif command.op == CommandOp.ALARM_REMOVE:
-        alarms.remove_alarm(number, payload, client)
+        alarms.apply_remove(number, payload, client)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
 

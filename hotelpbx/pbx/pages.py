@@ -66,7 +66,7 @@ def backfill_now(request):
 
 
 @require_POST
-def reset_guard(request):
+def reset_guard_now(request):
     session.reset_guard(by=request.user.get_username())
     messages.success(request, "Login guard reset: the app will try to log in to the PBX again.")
     return redirect("pbx:status")

@@ -60,18 +60,18 @@ def _membership(desired: DesiredExtension, config: PbxConfig) -> Step:
     }
 
 
-def sync(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
+def sync_steps(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
     """Make the extension match: its fields, then its route membership."""
     return [_update(extension_fields(desired, config)), _membership(desired, config)]
 
 
-def check_in(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
+def check_in_steps(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
     """A clean slate first: if the last user's check-out never reached the PBX, the new one must not
     inherit their voicemail, alarms or routes."""
-    return [_clear(config), *sync(desired, config)]
+    return [_clear(config), *sync_steps(desired, config)]
 
 
-def checkout(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
+def checkout_steps(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
     """Empty the extension; DND off (hotel/checkout leaves it as it was, the next user must be
     reachable) and the vacant display name; on v1 the routes are set by membership."""
     vacant_name = None if desired.occupied else desired.display_name
@@ -82,15 +82,15 @@ def checkout(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
     return steps
 
 
-def service(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
+def service_steps(desired: DesiredExtension, config: PbxConfig) -> list[Step]:
     """Barred or free again: v2 bars by hotel/checkout (out of the routes), v1 by DND (see above)."""
     first = [(CommandOp.HOTEL_CHECKOUT, {})] if desired.barred and config.v2 else []
-    return [*first, *sync(desired, config)]
+    return [*first, *sync_steps(desired, config)]
 
 
-def set_dnd(on: bool) -> list[Step]:
+def dnd_steps(on: bool) -> list[Step]:
     return [_update({"dnd": _on_off(on)})]
 
 
-def set_display_name(name: str) -> list[Step]:
+def display_name_steps(name: str) -> list[Step]:
     return [_update({"username": name})]

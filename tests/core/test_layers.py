@@ -155,6 +155,16 @@ def test_client_session_and_config_never_reach_the_modules_that_schedule_work():
         assert _reachable(edges, module) & scheduling == set(), module
 
 
+def test_no_two_functions_of_the_link_share_a_name():
+    """`commands.drain_extension` (apply an extension's rows) is not `tasks.drain_extension_task`."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "hotelpbx" / "pbx").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+                seen.setdefault(node.name, []).append(path.stem)
+    assert {name: modules for name, modules in seen.items() if len(modules) > 1} == {}
+
+
 # --- the hotel says what, the link says how -------------------------------------------------------------
 
 YEASTAR_OPS = {
