@@ -12,7 +12,6 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from django.utils import timezone
 from hotelpbx.core.audit import audit_record
 from hotelpbx.core.roles import Role, has_role
 from hotelpbx.core.timeutil import hotel_today, hotel_zone
+from hotelpbx.pbx.pbxtime import parse_pbx_time
 from rooms.errors import RoomRuleError
 from rooms.models import Room, Stay, StayStatus
 from rooms.selectors import stay_in_room_at
@@ -56,13 +56,8 @@ class BillingError(RoomRuleError):
 
 
 def pbx_time_to_utc(text: str) -> dt.datetime | None:
-    """`timestart` is PBX local time without a zone; an impossible (DST gap) time shifts forward,
-    an ambiguous one takes the first occurrence (fold=0)."""
-    try:
-        naive = dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007  (zone added below)
-    except (ValueError, AttributeError):
-        return None
-    return naive.replace(tzinfo=ZoneInfo(settings.PBX_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
+    """`timestart` is PBX local time without a zone (rules for the DST hours: hotelpbx.pbx.pbxtime)."""
+    return parse_pbx_time(text)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("HOTELPBX_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 env = environ.Env()
+# .env first (the process environment wins), so every variable there counts, HOTELPBX_VAR_DIR included
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = Path(env.str("HOTELPBX_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Under pytest the embedded Redis and the SQLite test database live apart from the demo's, so a test run
 # never feeds the demo's worker and vice versa.
 TESTING = "pytest" in sys.modules

@@ -6,4 +6,4 @@ class RoomsConfig(AppConfig):
     verbose_name = "Rooms, guests and stays"
 
     def ready(self) -> None:
-        from . import pbx_link  # noqa: F401  (registers the desired-state provider for reconciliation)
+        from . import phone  # noqa: F401  (registers the desired-state provider for the PBX link)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from hotelpbx.pbx.dtmf import keyed_digits
+from hotelpbx.pbx.dtmf import keyed_digits, on_call_path
 from hotelpbx.pbx.events import handler
 
 from .errors import RoomRuleError
@@ -29,8 +29,8 @@ def _room_party(report):
 def room_status_from_phone(report, event) -> None:
     """A status code keyed on a room phone sets that room's status (source: phone).
 
-    v1 reports carry `info`/`flag` (one digit and its position), v2 reports also `infos`: keyed_digits
-    reads both. The call-path filter is v2-only: v1 parties have no `callpath`, so there it is not applied.
+    keyed_digits reads the code however the PBX reported it; on_call_path applies
+    ROOM_STATUS_DTMF_CALLPATH where the PBX names call paths.
     """
     code = keyed_digits(report)
     status = settings.ROOM_STATUS_DTMF_CODES.get(code)
@@ -39,8 +39,7 @@ def room_status_from_phone(report, event) -> None:
     room, party = _room_party(report)
     if room is None:
         return
-    wanted_path = settings.ROOM_STATUS_DTMF_CALLPATH
-    if wanted_path and report.format == "v2" and (party.callpath or "") != wanted_path:
+    if not on_call_path(report, party, settings.ROOM_STATUS_DTMF_CALLPATH):
         return
     reason = "keyed on the room phone" if status == "out_of_order" else ""
     try:

@@ -1,19 +1,25 @@
-"""What a room's phone extension should look like, derived from the room and its stay.
+"""The one seam between the hotel and the PBX: what a room's phone extension should be, and when.
 
-This is the one seam between the hotel and the PBX: services call `phone_sync(...)` in the same
-transaction as the hotel change, and the PBX link turns the desired state into outbox commands.
+Services call `phone_sync(room, change=...)` in the same transaction as the hotel change. This module
+says *what* the phone should be (a `DesiredExtension`: name, voicemail PIN, DND, barred, class of
+service) and which kind of change happened; the PBX link (`hotelpbx.pbx.commands`) decides *how* the
+configured PBX is told, and writes that into its outbox. It also answers the link's question "what
+should these extensions be?" (reconciliation, re-sends) for one room or several.
 """
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from anyascii import anyascii
 from django.conf import settings
 
-from .models import HousekeepingStatus, PhoneClass, Room, ServiceState
+from hotelpbx.pbx import commands
+from hotelpbx.pbx.desired import DesiredExtension, register_provider
 
-# Characters the PBX refuses in an extension's display name (API v2 extension/update `username`).
+from .models import HousekeepingStatus, PhoneClass, Room, ServiceState
+from .selectors import rooms_with_stay
+
+# Characters the PBX refuses in an extension's display name.
 _FORBIDDEN = re.compile(r"[!%.@:;&\"'\\<>$`]")
 DISPLAY_NAME_MAX = 31
 
@@ -39,49 +45,37 @@ def safe_display_name(text: str) -> str:
     return cleaned[:DISPLAY_NAME_MAX].rstrip()
 
 
-@dataclass(frozen=True)
-class PhoneState:
-    extension: str
-    occupied: bool
-    display_name: str | None  # None: leave the PBX's default name
-    dnd: bool
-    phone_class: str  # PhoneClass value; "internal" when vacant or barred
-    barred: bool  # out of order: no outbound calls at all
-    voicemail_pin: str
-
-
-def desired_phone_state(room: Room) -> PhoneState:
+def desired_phone_state(room: Room) -> DesiredExtension:
     stay = room.current_stay()
     barred = room.service_state == ServiceState.OUT_OF_ORDER
     if stay is not None:
         guest = stay.guest
         name = safe_display_name(f"{guest.last_name} {guest.first_name}")
-        return PhoneState(
-            extension=room.extension,
+        return DesiredExtension(
+            number=room.extension,
             occupied=True,
             display_name=name or room.number,
             dnd=room.dnd,
-            phone_class=PhoneClass.INTERNAL if barred else stay.phone_class,
             barred=barred,
             voicemail_pin=stay.voicemail_pin,
+            call_class=PhoneClass.INTERNAL if barred else stay.phone_class,
         )
     display = None
-    if getattr(settings, "PBX_VACANT_NAME_SHOWS_STATUS", False):
+    if settings.PBX_VACANT_NAME_SHOWS_STATUS:
         code = "OOO" if barred else _VACANT_CODES.get(room.housekeeping_status, "V")
         display = f"{room.number} {code}"
-    return PhoneState(
-        extension=room.extension,
+    return DesiredExtension(
+        number=room.extension,
         occupied=False,
         display_name=display,
         dnd=room.dnd,
-        phone_class=PhoneClass.INTERNAL,
         barred=barred,
-        voicemail_pin="",
+        call_class=PhoneClass.INTERNAL,
     )
 
 
 class PhoneChange:
-    """Why a room's phone must change; the PBX link decides which commands that takes."""
+    """Why a room's phone must change."""
 
     CHECK_IN = "check_in"
     CHECK_OUT = "check_out"
@@ -91,7 +85,24 @@ class PhoneChange:
 
 
 def phone_sync(room: Room, *, change: str) -> None:
-    """Hand the room's desired phone state to the PBX link (an outbox row, same transaction)."""
-    from . import pbx_link
+    """Hand the room's desired phone state to the PBX link (outbox rows, same transaction)."""
+    desired = desired_phone_state(room)
+    if change == PhoneChange.CHECK_OUT:
+        commands.checkout(desired, reason=f"check-out of room {room.number}")
+    elif change == PhoneChange.CHECK_IN:
+        commands.check_in(desired, reason=f"check-in to room {room.number}")
+    elif change == PhoneChange.DND:
+        commands.set_dnd(desired.number, on=desired.dnd, reason=f"DND {'on' if desired.dnd else 'off'}")
+    elif change == PhoneChange.SERVICE:
+        barred = f"room {room.number} out of order: barred" if desired.barred else "service state"
+        commands.set_service(desired, reason=barred)
+    elif change == PhoneChange.HOUSEKEEPING and not desired.occupied and desired.display_name is not None:
+        commands.set_display_name(desired.number, name=desired.display_name, reason="vacant room name")
 
-    pbx_link.phone_state_changed(room, desired_phone_state(room), change=change)
+
+def desired_phones(extensions: list[str] | None) -> list[DesiredExtension]:
+    """What these room phones should be (every room's with None): the link's provider."""
+    return [desired_phone_state(room) for room in rooms_with_stay(extensions)]
+
+
+register_provider(desired_phones)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from hotelpbx.pbx.selectors import link_health
 
-from . import pbx_link
+from . import selectors
 from .models import Room
 
 
@@ -23,7 +23,7 @@ class PhoneWords:
 def describe(room: Room, *, pbx_down: bool | None = None) -> PhoneWords:
     """'Room 112's phone is not set up yet: the PBX is unreachable' and the like."""
     if not hasattr(room, "pbx_sync"):
-        pbx_link.annotate_sync_state([room])
+        selectors.annotate_sync_state([room])
     state, message = room.pbx_sync
     if state == "in_sync":
         return PhoneWords(room, state, f"Room {room.number}'s phone is set up.", "")
@@ -42,7 +42,7 @@ def describe(room: Room, *, pbx_down: bool | None = None) -> PhoneWords:
 def rooms_not_set_up() -> list[PhoneWords]:
     """Every room whose phone is not in step with the desk, failed first (for the PBX page)."""
     rooms = list(Room.objects.order_by("floor", "number"))
-    pbx_link.annotate_sync_state(rooms)
+    selectors.annotate_sync_state(rooms)
     troubled = [room for room in rooms if room.pbx_sync[0] != "in_sync"]
     if not troubled:
         return []

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 
 from hotelpbx.core.timeutil import hotel_today
+from hotelpbx.pbx import selectors as pbx_selectors
 
-from . import pbx_link
 from .models import Guest, HousekeepingStatus, Room, RoomMove, RoomType, ServiceState, Stay, StayStatus
 from .search import fold, fold_terms
 
@@ -76,7 +76,7 @@ def board_rooms(
         room.stay = stay
         room.departing_today = bool(stay and stay.departure <= today)
     if annotate:
-        pbx_link.annotate_sync_state(result)
+        annotate_sync_state(result)
         annotate_holds(result, today=today)
     return result
 
@@ -141,6 +141,22 @@ def hold_description(stay: Stay, *, today: date | None = None) -> str:
     """'Held for Müller (VIP), arriving today at 14:00' — what the desk and the tablet read."""
     vip = " (VIP)" if stay.guest.vip else ""
     return f"Held for {stay.guest.last_name}{vip}, arriving {_arrival_when(stay, today or hotel_today())}"
+
+
+def annotate_sync_state(rooms: list[Room]) -> None:
+    """Sets `room.pbx_sync` = (state, message): in_sync / pending / failed, in two queries."""
+    states = pbx_selectors.sync_states([room.extension for room in rooms])
+    for room in rooms:
+        room.pbx_sync = states.get(room.extension) or ("in_sync", "")
+
+
+def rooms_with_stay(extensions: list[str] | None = None) -> list[Room]:
+    """Rooms with their in-house stay and guest (for the phone seam): those with these extensions, or
+    all with None; 2 queries."""
+    rooms = Room.objects.prefetch_related(_in_house_prefetch()).order_by("floor", "number")
+    if extensions is not None:
+        rooms = rooms.filter(extension__in=extensions)
+    return list(rooms)
 
 
 def rooms_by_floor(rooms: list[Room]) -> list[tuple[int, list[Room]]]:
@@ -284,7 +300,7 @@ def room_page(number: str, *, today: date | None = None) -> Room | None:
         return None
     room.stay = room.in_house_stays[0] if room.in_house_stays else None
     room.departing_today = bool(room.stay and room.stay.departure <= today)
-    pbx_link.annotate_sync_state([room])
+    annotate_sync_state([room])
     return room
 
 

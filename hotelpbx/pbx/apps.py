@@ -9,8 +9,10 @@ class PbxConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        # Celery's autodiscovery only imports <app>.tasks; the report tasks live beside it.
-        from . import event_tasks  # noqa: F401
+        from . import checks, link, session, tasks  # noqa: F401  (system checks; every worker's tasks)
 
-        # Domain apps register report handlers in <app>/pbx_handlers.py (@events.handler("NewCdr")).
+        # The session announces every login; the link decides what follows (reconcile, back-fill).
+        session.logged_in.connect(link.on_login, dispatch_uid="pbx-link-on-login")
+        # Domain apps register report handlers in <app>/pbx_handlers.py (@events.handler("NewCdr")),
+        # the link's own (BootUp, ConfigChange) in hotelpbx/pbx/pbx_handlers.py.
         autodiscover_modules("pbx_handlers")

@@ -4,17 +4,19 @@ cdr/download into the same ingestion path as the webhook (its dedupe key makes a
 import json
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import commands
+from . import tasks
+from .client import PbxClient, get_client
+from .config import PbxConfig
 from .desired import all_desired
 from .errors import PbxError
-from .models import JobStatus, LinkJob, PbxLink
+from .ingest import ReportRejected, store_report
+from .models import LinkJob, PbxLink
+from .pbxtime import to_pbx_wall
 
 log = logging.getLogger(__name__)
 
@@ -60,24 +62,22 @@ def row_to_report(row: dict, serial: str) -> dict:
     return report
 
 
-def _pbx_local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(settings.PBX_TIME_ZONE)).replace(tzinfo=None)
-
-
 # A call's record carries its start time; one that began before a gap and ended in it is only found
 # by reaching back further than the gap itself. Duplicates cost nothing (dedupe key).
 LOOKBACK = timedelta(hours=2)
 
 
 def backfill_gap(
-    *, trigger: str, hours: float | None = None, since: datetime | None = None, client=None
+    *,
+    trigger: str,
+    hours: float | None = None,
+    since: datetime | None = None,
+    client: PbxClient | None = None,
 ) -> LinkJob | None:
     """Fetch the CDRs of a gap: from `since` (an outage's start), or the last `hours`, or else from the
     last CDR received or the link's outage start."""
-    from .client import get_client
-    from .ingest import ReportRejected, store_report
-
-    if not commands.link_enabled():
+    config = PbxConfig.from_settings()
+    if not config.enabled:
         return None
     link = PbxLink.get()
     now = timezone.now()
@@ -93,28 +93,16 @@ def backfill_gap(
     )
     try:
         client = client or get_client()
-        rows = client.cdr_download(_pbx_local(start), _pbx_local(now))
+        rows = client.cdr_download(to_pbx_wall(start, config.time_zone), to_pbx_wall(now, config.time_zone))
     except PbxError as exc:
-        LinkJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:255]
-        )
-        job.refresh_from_db()
-        return job
+        return job.finish(error=str(exc))
     header = unmapped_header(rows)
     if header is not None:
         # Every row would be skipped: "0 added" would hide that the PBX's export is not understood.
         error = f"the call-record CSV has no call id column; its header is: {', '.join(header)}"
-        LinkJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED,
-            finished_at=timezone.now(),
-            total=len(rows),
-            error=error[:255],
-            detail={"header": header},
-        )
         log.error("CDR back-fill (%s) failed: %s", trigger, error)
-        job.refresh_from_db()
-        return job
-    serial = link.serial or settings.PBX_SERIAL
+        return job.finish(error=error, total=len(rows), detail={"header": header})
+    serial = link.serial or config.serial
     LinkJob.objects.filter(pk=job.pk).update(total=len(rows))
     added = rejected = without_callid = 0
     for index, row in enumerate(rows, start=1):
@@ -129,16 +117,9 @@ def backfill_gap(
             continue
         added += bool(created)
         if index % 100 == 0:
-            LinkJob.objects.filter(pk=job.pk).update(done=index, repaired=added)
-    LinkJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.DONE,
-        finished_at=timezone.now(),
-        done=len(rows),
-        repaired=added,
-        detail={"rejected": rejected, "without_callid": without_callid},
-    )
+            LinkJob.objects.filter(pk=job.pk).update(done=index, added=added)
+    job.finish(done=len(rows), added=added, detail={"rejected": rejected, "without_callid": without_callid})
     PbxLink.objects.filter(pk=link.pk).update(cdr_alert="", cdr_alert_at=None)
-    job.refresh_from_db()
     log.info("CDR back-fill (%s): %s records fetched, %s were missing", trigger, len(rows), added)
     return job
 
@@ -146,11 +127,12 @@ def backfill_gap(
 def check_cdr_flow() -> str:
     """Raise the alert (and back-fill) when no NewCdr came for PBX_CDR_SILENCE_HOURS while rooms are
     occupied, or after the link was down."""
-    if not commands.link_enabled():
+    config = PbxConfig.from_settings()
+    if not config.enabled:
         return "disabled"
     link = PbxLink.get()
     now = timezone.now()
-    silence = timedelta(hours=settings.PBX_CDR_SILENCE_HOURS)
+    silence = timedelta(hours=config.cdr_silence_hours)
     occupied = any(d.occupied for d in all_desired())
     reason = ""
     if link.down_since is not None:
@@ -166,8 +148,6 @@ def check_cdr_flow() -> str:
         cdr_alert=reason[:255], cdr_alert_at=Coalesce(F("cdr_alert_at"), Value(now))
     )
     if link.down_since is None:
-        from .tasks import backfill_cdrs
-
-        backfill_cdrs.delay("cdr silence")
+        tasks.backfill_cdrs_task.delay("cdr silence")
     log.warning("CDR flow alert: %s", reason)
     return "alert"

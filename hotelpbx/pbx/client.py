@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import requests
 
+from . import capabilities, pbxtime
 from .config import PbxConfig
 from .errors import (
     PbxAuthError,
@@ -37,7 +37,7 @@ from .errors import (
     error_for,
     redact,
 )
-from .session import LoginResult, SharedSession
+from .session import LoginResult, SharedSession, logged_in
 
 log = logging.getLogger("hotelpbx.pbx.client")
 T = TypeVar("T")
@@ -47,7 +47,6 @@ UNSUPPORTED = "10003"  # no such endpoint on this firmware
 MISSING_PARAM = "10004"
 NO_RECORDS = "20021"
 THROTTLE_RETRIES = 3
-CDR_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _insecure_warned = False
 
 
@@ -327,6 +326,31 @@ class PbxClient:
         """Empties voicemail, removes outbound permission, deletes alarms, resets the name (API.md 5.5)."""
         self.call("hotel/checkout", {self.config.ext_key: _join(numbers)}, config_change=True)
 
+    def extension_matches(self, number: str, fields: dict[str, Any]) -> bool:
+        """Whether the extension already has these field values (compared as the PBX shows them)."""
+        found = self.extension_query([number])
+        if not found:
+            return False
+        actual = found[0]
+        return all(
+            str(actual.get(k, "")).strip().lower() == str(v).strip().lower() for k, v in fields.items()
+        )
+
+    def vacate_extension(self, number: str) -> None:
+        """What hotel/checkout does, minus leaving the outbound routes (API v1 cannot rejoin them): empty
+        the voicemail box, delete the alarms, reset the name. Nothing to delete is not a failure."""
+        key = self.config.ext_key
+        for path, body, nothing_there in (
+            ("voicemail/delete", {key: number, "voicemailfile": "all", "voicemailstatus": "all"}, {"20018"}),
+            ("wakeupcall/delete", {key: number}, {"10021"}),
+        ):
+            try:
+                self.call(path, body, config_change=True)
+            except PbxPermanentError as exc:
+                if exc.errno not in nothing_there:
+                    raise
+        self.extension_update(number, username=number)
+
     def _selected_query(self, path: str, key: str) -> list[dict[str, Any]]:
         """A route query with the selector the PBX insists on (`{}` may be refused with 10004): `id`,
         and `name` (the form real v1 clients send) if the PBX wants that one. Returns the first list of
@@ -498,20 +522,15 @@ class PbxClient:
         return callid
 
     # --- CDR export ------
-    def _pbx_wall_time(self, moment: datetime) -> str:
-        """CDR times are the PBX's local wall time; aware datetimes are converted, naive ones taken as is."""
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(ZoneInfo(self.config.time_zone))
-        return moment.strftime(CDR_TIME_FORMAT)
-
     def cdr_download(
         self, start: datetime, end: datetime, numbers: str | Iterable[str] = "all"
     ) -> list[dict]:
         """Call records of a period as dicts (CSV columns); [] when the PBX has none (20021)."""
         params = {
             self.config.ext_key: _join(numbers),
-            "starttime": self._pbx_wall_time(start),
-            "endtime": self._pbx_wall_time(end),
+            # CDR times are the PBX's wall time: aware datetimes are converted, naive ones taken as is
+            "starttime": pbxtime.format_pbx_wall(start, self.config.time_zone),
+            "endtime": pbxtime.format_pbx_wall(end, self.config.time_zone),
         }
         try:
             # Both steps under one token: the one-time random lives 30 s and is tied to our session.
@@ -544,25 +563,23 @@ def _warn_insecure() -> None:
 def _probe_capabilities(client: PbxClient, token: str) -> None:
     """Which optional endpoints this firmware has (shown on the PBX page). Never fails the login."""
     try:
-        from .capabilities import probe
-
-        probe(client, token)
+        capabilities.probe(client, token)
     except Exception:
         log.exception("capability probe failed")
 
 
 def _announce_login(result: LoginResult) -> None:
-    """Tell the link (reconciliation, CDR back-fill) that a session started. Never fails the login."""
-    try:
-        from .link import on_login
-
-        on_login(
-            first_connect=result.first_connect,
-            after_outage=result.after_outage,
-            outage_started=result.outage_started,
-        )
-    except Exception:
-        log.exception("after-login hook failed")
+    """Tell whoever listens (the link: reconciliation, CDR back-fill) that a session started. Never
+    fails the login."""
+    answers = logged_in.send_robust(
+        sender=PbxClient,
+        first_connect=result.first_connect,
+        after_outage=result.after_outage,
+        outage_started=result.outage_started,
+    )
+    for receiver, answer in answers:
+        if isinstance(answer, Exception):
+            log.error("after-login hook %s failed", receiver, exc_info=answer)
 
 
 def _announce_recovery(outage_started) -> None:

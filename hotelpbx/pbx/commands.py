@@ -1,20 +1,27 @@
 """The outbox: commands are rows written with the change that causes them, applied per extension in order.
 
-Ops (all idempotent, so applying one twice leaves the PBX as once):
-  extension.update   {"fields": {...}}                       extension/update with those fields
-  hotel.checkout     {}                             hotel/checkout (clears voicemail, routes, alarms, name)
-  extension.vacate   {}                             the same without leaving the outbound routes (v1 default)
-  outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed`
+Writing: the typed calls below (`sync`, `check_in`, `checkout`, `set_alarm`, ...) take a plain
+`DesiredExtension` or an extension number, ask `plan` how the configured PBX is told, and add one row
+per step (`enqueue`) inside the caller's transaction. After the commit a task drains the extension.
+
+Applying: `drain_extension` claims the extension's first open row (compare-and-swap), applies it through
+the client and goes on in `seq` order; a temporary failure waits with backoff and blocks only its own
+extension. Every op (`CommandOp`) is idempotent: applied twice it leaves the PBX as once.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from . import alarms, plan, routes, tasks
+from .client import PbxClient, get_client
+from .config import PbxConfig
 from .desired import DesiredExtension
 from .errors import (
     ERRNO_MEANINGS,
@@ -24,7 +31,7 @@ from .errors import (
     PbxPermanentError,
     PbxUnreachable,
 )
-from .models import CommandStatus, ExtensionSequence, PbxCommand
+from .models import CommandOp, CommandStatus, ExtensionSequence, PbxCommand, PbxLink
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +42,7 @@ LINK_DOWN_RETRY = timedelta(seconds=5)
 def stale_claim() -> timedelta:
     """A command still 'sending' after this long belongs to a worker that died: it may be re-claimed.
     Longer than one PBX call can take (timeouts plus pacing)."""
-    return timedelta(seconds=settings.PBX_STALE_CLAIM_SECONDS)
-
-
-def link_enabled() -> bool:
-    return bool(settings.PBX_URL)
+    return timedelta(seconds=PbxConfig.from_settings().stale_claim_seconds)
 
 
 def enqueue(extension: str, op: str, payload: dict | None = None, *, reason: str = "") -> PbxCommand:
@@ -59,140 +62,122 @@ def enqueue(extension: str, op: str, payload: dict | None = None, *, reason: str
 
 def _schedule_drain(command_id: int) -> None:
     """Celery carries the row id only; the row says everything else."""
-    from .tasks import drain_extension
-
     try:
-        drain_extension.delay(command_id)
+        tasks.drain_extension_task.delay(command_id)
     except Exception:  # the broker is down: the sweeper re-drives the row, nothing is lost
         log.warning("could not enqueue command %s; the sweeper will pick it up", command_id)
 
 
-def enqueue_sync(
-    desired: DesiredExtension,
+def _enqueue_steps(extension: str, steps: list[plan.Step], reason: str) -> None:
+    for op, payload in steps:
+        enqueue(extension, op, payload, reason=reason)
+
+
+# --- typed calls: what the hotel (or any caller) asks of an extension ------------------------------------
+# Each does nothing while no PBX is configured, so callers need not ask.
+
+
+def sync(desired: DesiredExtension, *, reason: str) -> None:
+    """Make the extension match the desired state (fields and outbound routes)."""
+    config = PbxConfig.from_settings()
+    if config.enabled:
+        _enqueue_steps(desired.number, plan.sync_steps(desired, config), reason)
+
+
+def check_in(desired: DesiredExtension, *, reason: str) -> None:
+    """A new user: a clean slate (the last user's voicemail, alarms, routes go), then the desired state."""
+    config = PbxConfig.from_settings()
+    if config.enabled:
+        _enqueue_steps(desired.number, plan.check_in_steps(desired, config), reason)
+
+
+def checkout(desired: DesiredExtension, *, reason: str) -> None:
+    """The user left: empty the extension, DND off, the vacant display name, no outbound routes."""
+    config = PbxConfig.from_settings()
+    if config.enabled:
+        _enqueue_steps(desired.number, plan.checkout_steps(desired, config), reason)
+
+
+def set_service(desired: DesiredExtension, *, reason: str) -> None:
+    """The extension was barred (no outbound calls at all) or freed again."""
+    config = PbxConfig.from_settings()
+    if config.enabled:
+        _enqueue_steps(desired.number, plan.service_steps(desired, config), reason)
+
+
+def set_dnd(extension: str, *, on: bool, reason: str) -> None:
+    if PbxConfig.link_enabled():
+        _enqueue_steps(extension, plan.dnd_steps(on), reason)
+
+
+def set_display_name(extension: str, *, name: str, reason: str) -> None:
+    if PbxConfig.link_enabled():
+        _enqueue_steps(extension, plan.display_name_steps(name), reason)
+
+
+def set_alarm(
+    extension: str,
     *,
+    alarm_key: str,
+    time_hhmm: str,
+    kind: str = "onetime",
+    weekdays: Iterable[str] | None = None,
+    prompt: str = "",
+    repeats: int = 3,
+    interval_minutes: int = 5,
     reason: str,
-    checkout_first: bool = False,
-    checkout_op: str = "hotel.checkout",
-) -> None:
-    """Commands that make one extension match the desired state."""
-    if checkout_first:
-        enqueue(desired.number, checkout_op, reason=reason)
-    enqueue(desired.number, "extension.update", {"fields": desired.update_fields()}, reason=reason)
-    if desired.routes is not None:
-        managed = sorted({r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes})
-        enqueue(
-            desired.number,
-            "outroute.members",
-            {"routes": sorted(desired.routes), "managed": managed},
-            reason=reason,
-        )
+) -> PbxCommand | None:
+    """Create or change the extension's wake-up alarm named `alarm_key` (the caller's own name for it,
+    e.g. a booking id): `time_hhmm` is the PBX's wall time "HH:MM"; `kind` is the PBX's alarm type
+    ("onetime", or a repeating one with `weekdays`); `prompt` a PBX prompt name ("" for its default);
+    the PBX rings `repeats` times, `interval_minutes` apart. Applied in order with the extension's
+    other commands; None while no PBX is configured."""
+    if not PbxConfig.link_enabled():
+        return None
+    payload = {
+        "alarm_key": str(alarm_key),
+        "time": time_hhmm,
+        "kind": kind,
+        "weekdays": list(weekdays) if weekdays is not None else None,
+        "prompt": prompt,
+        "repeats": int(repeats),
+        "interval_minutes": int(interval_minutes),
+    }
+    return enqueue(extension, CommandOp.ALARM_SET, payload, reason=reason)
+
+
+def remove_alarm(extension: str, *, alarm_key: str, reason: str) -> PbxCommand | None:
+    """Delete the extension's wake-up alarm named `alarm_key` (nothing there is not a failure)."""
+    if not PbxConfig.link_enabled():
+        return None
+    return enqueue(extension, CommandOp.ALARM_REMOVE, {"alarm_key": str(alarm_key)}, reason=reason)
 
 
 # --- applying ------------------------------------------------------------------------------------------
 
 
-def _already_applied(number: str, fields: dict, client) -> bool:
-    """After a worker died mid-call we cannot know whether the PBX took the update: look first, so a
-    re-claimed command is not sent twice."""
-    found = client.extension_query([number])
-    if not found:
-        return False
-    actual = found[0]
-    return all(str(actual.get(k, "")).strip().lower() == str(v).strip().lower() for k, v in fields.items())
-
-
-def apply_command(command: PbxCommand, client, *, reclaimed: bool = False) -> None:
+def apply_command(command: PbxCommand, client: PbxClient, *, reclaimed: bool = False) -> None:
     number, payload = command.extension, command.payload
-    if command.op == "extension.update":
+    if command.op == CommandOp.EXTENSION_UPDATE:
         fields = payload.get("fields", {})
-        if reclaimed and _already_applied(number, fields, client):
+        # after a worker died mid-call we cannot know whether the PBX took it: look first
+        if reclaimed and client.extension_matches(number, fields):
             return
         client.extension_update(number, **fields)
-    elif command.op == "hotel.checkout":
+    elif command.op == CommandOp.HOTEL_CHECKOUT:
         client.hotel_checkout([number])
-    elif command.op == "extension.vacate":
-        _vacate_keeping_routes(number, client)
-    elif command.op == "outroute.members":
-        _apply_route_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
+        alarms.forget(number)
+    elif command.op == CommandOp.EXTENSION_VACATE:
+        client.vacate_extension(number)
+        alarms.forget(number)
+    elif command.op == CommandOp.ROUTE_MEMBERS:
+        routes.apply_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
+    elif command.op == CommandOp.ALARM_SET:
+        alarms.apply_set(number, payload, client)
+    elif command.op == CommandOp.ALARM_REMOVE:
+        alarms.apply_remove(number, payload, client)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
-
-
-def _vacate_keeping_routes(number: str, client) -> None:
-    """What hotel/checkout does, minus leaving the outbound routes (API v1 cannot rejoin them): empty
-    the voicemail box, delete the alarms, reset the name. Nothing to delete is not a failure."""
-    key = client.config.ext_key
-    for path, body, nothing_there in (
-        ("voicemail/delete", {key: number, "voicemailfile": "all", "voicemailstatus": "all"}, {"20018"}),
-        ("wakeupcall/delete", {key: number}, {"10021"}),
-    ):
-        try:
-            client.call(path, body, config_change=True)
-        except PbxPermanentError as exc:
-            if exc.errno not in nothing_there:
-                raise
-    client.extension_update(number, username=number)
-
-
-def _apply_route_membership(number: str, wanted: set[str], managed: list[str], client) -> None:
-    """Make the extension a member of exactly `wanted` among the managed routes.
-
-    A route's member list is read, changed and written back whole, so two workers changing different
-    extensions on one route would undo each other: they take turns on one lock (every database). A
-    wanted route the PBX does not have is a failure the desk must see, not a silent success. Firmware
-    without outroute/update (v1.1.0, errno 10003) is remembered, and the extension's gap is recorded
-    for the board and the PBX page instead.
-    """
-    from . import capabilities, route_gaps
-    from .client import route_members
-    from .session import turn
-
-    with turn("outroutes"):
-        try:
-            routes = {r.get("name", ""): r for r in client.outroute_query()}
-        except PbxPermanentError as exc:
-            if exc.errno != capabilities.UNSUPPORTED:
-                raise
-            capabilities.remember(capabilities.OUTROUTE_QUERY, False)
-            route_gaps.note(number, missing=wanted, extra=(), reason=route_gaps.NO_QUERY)
-            return
-        missing = sorted(wanted - routes.keys())
-        if missing:
-            raise PbxPermanentError(
-                f"the PBX has no outbound route named {', '.join(missing)} (see PBX_CLASS_ROUTES)",
-                errno="10073",
-                path="outroute/update",
-            )
-        changes = []
-        for name in managed:
-            route = routes.get(name)
-            if route is None:
-                continue
-            members = route_members(route)
-            if name in wanted and number not in members:
-                changes.append((name, route, "add"))
-            elif name not in wanted and number in members:
-                changes.append((name, route, "remove"))
-        lacking = [name for name, _, how in changes if how == "add"]
-        surplus = [name for name, _, how in changes if how == "remove"]
-        if changes and capabilities.known(capabilities.OUTROUTE_UPDATE) is False:
-            route_gaps.note(number, missing=lacking, extra=surplus, reason=route_gaps.NO_UPDATE)
-            return
-        for index, (name, route, how) in enumerate(changes):
-            try:
-                if how == "add":
-                    client.outroute_set_members(name, add=[number], route=route)
-                else:
-                    client.outroute_set_members(name, remove=[number], route=route)
-            except PbxPermanentError as exc:
-                if exc.errno != capabilities.UNSUPPORTED or index:
-                    raise
-                capabilities.remember(capabilities.OUTROUTE_UPDATE, False)
-                route_gaps.note(number, missing=lacking, extra=surplus, reason=route_gaps.NO_UPDATE)
-                return
-        if changes:
-            capabilities.remember(capabilities.OUTROUTE_UPDATE, True)
-        route_gaps.clear(number)
 
 
 def _head(extension: str) -> PbxCommand | None:
@@ -218,10 +203,8 @@ def _describe(exc: PbxError) -> tuple[str, str]:
     return errno, meaning[:255]
 
 
-def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> str:
+def drain_extension(extension: str, *, client: PbxClient | None = None, max_commands: int = 200) -> str:
     """Apply the extension's open commands in order. Returns why it stopped (for logs and tests)."""
-    from .client import get_client
-
     client = client or get_client()
     for _ in range(max_commands):
         head = _head(extension)
@@ -255,7 +238,7 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
             continue  # a failed command no longer blocks its extension; staff can re-send
         except PbxError as exc:  # temporary: retry with backoff; the head blocks this extension only
             errno, meaning = _describe(exc)
-            if head.attempts + 1 >= settings.PBX_COMMAND_MAX_ATTEMPTS:
+            if head.attempts + 1 >= PbxConfig.from_settings().command_max_attempts:
                 _fail(head, claim, errno=errno, error=meaning, count_attempt=True)
                 continue
             delay = timedelta(seconds=min(300, 5 * 2**head.attempts))
@@ -275,8 +258,6 @@ def drain_extension(extension: str, *, client=None, max_commands: int = 200) -> 
 
 def link_resting() -> bool:
     """While the PBX is unreachable, one probe every LINK_DOWN_RETRY is enough: don't hammer it."""
-    from .models import PbxLink
-
     link = PbxLink.objects.filter(pk=1).values("down_since", "last_error_at").first()
     if not link or link["down_since"] is None or link["last_error_at"] is None:
         return False
@@ -340,25 +321,7 @@ def resend_failed(command: PbxCommand, *, desired: DesiredExtension | None, by=N
         PbxCommand.objects.filter(extension=command.extension, status=CommandStatus.FAILED).update(
             status=CommandStatus.RESENT
         )
-        if command.op == "hotel.checkout" and (desired is None or not desired.occupied):
-            enqueue(command.extension, "hotel.checkout", reason="re-sent by staff")
+        if command.op == CommandOp.HOTEL_CHECKOUT and (desired is None or not desired.occupied):
+            enqueue(command.extension, CommandOp.HOTEL_CHECKOUT, reason="re-sent by staff")
         if desired is not None:
-            enqueue_sync(desired, reason="re-sent by staff")
-
-
-def sync_states(extensions: list[str]) -> dict[str, tuple[str, str]]:
-    """(state, message) per extension for boards: failed beats pending; missing means in sync."""
-    result: dict[str, tuple[str, str]] = {}
-    rows = (
-        PbxCommand.objects.filter(extension__in=extensions, status__in=[*OPEN, CommandStatus.FAILED])
-        .order_by("extension", "seq")
-        .values_list("extension", "status", "last_errno", "last_error")
-    )
-    for extension, status, errno, error in rows:
-        if status == CommandStatus.FAILED:
-            if result.get(extension, ("",))[0] != "failed":  # the first failure is the cause to show
-                result[extension] = ("failed", f"PBX refused ({errno}): {error}" if errno else error)
-        elif extension not in result:
-            message = "waiting for the PBX" + (f": {error}" if error else "")
-            result[extension] = ("pending", message)
-    return result
+            sync(desired, reason="re-sent by staff")

@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from django.conf import settings
+
 from .errors import PbxNotConfigured
 
 API_VERSIONS = ("v1.1.0", "v2.0.0")
+V1_CHECKOUT_MODES = ("keep_routes", "hotel_checkout")
 DEFAULT_REPORT_PORT = 8260  # the PBX's default when login/heartbeat give no port (API.md 3.2)
 
 
@@ -20,7 +23,9 @@ class PbxConfig:
     password: str = field(default="", repr=False)
     events_url: str = field(default="", repr=False)  # host:port/path, carries the events secret
     serial: str = ""
-    time_zone: str = "UTC"  # the PBX's zone: CDR times and alarm times are its local wall time
+    # the PBX's zone: CDR times and alarm times are its local wall time (PBX_TIME_ZONE, by default the
+    # hotel's zone)
+    time_zone: str = field(default_factory=lambda: settings.PBX_TIME_ZONE)
     ca_bundle: str = ""
     tls_insecure: bool = False
     timeout: float = 10.0
@@ -28,6 +33,14 @@ class PbxConfig:
     config_calls_per_second: float = 5.0
     max_failed_logins: int = 2
     login_window_seconds: float = 600.0
+    # class of phone service -> the outbound routes it is a member of; every route named here is managed
+    class_routes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    v1_checkout: str = "keep_routes"  # how API v1.1.0 empties a room: see PBX_V1_CHECKOUT
+    heartbeat_seconds: float = 20 * 60.0
+    link_check_seconds: float = 60.0
+    stale_claim_seconds: float = 120.0
+    command_max_attempts: int = 6
+    cdr_silence_hours: float = 4.0
 
     def __post_init__(self) -> None:
         if self.api_version not in API_VERSIONS:
@@ -38,8 +51,6 @@ class PbxConfig:
 
     @classmethod
     def from_settings(cls) -> PbxConfig:
-        from django.conf import settings
-
         return cls(
             url=settings.PBX_URL,
             api_version=settings.PBX_API_VERSION,
@@ -47,7 +58,7 @@ class PbxConfig:
             password=settings.PBX_PASSWORD,
             events_url=settings.PBX_EVENTS_URL,
             serial=settings.PBX_SERIAL,
-            time_zone=getattr(settings, "PBX_TIME_ZONE", "UTC"),
+            time_zone=settings.PBX_TIME_ZONE,
             ca_bundle=settings.PBX_CA_BUNDLE,
             tls_insecure=settings.PBX_TLS_INSECURE,
             timeout=float(settings.PBX_TIMEOUT),
@@ -55,7 +66,19 @@ class PbxConfig:
             config_calls_per_second=float(settings.PBX_CONFIG_CALLS_PER_SECOND),
             max_failed_logins=int(settings.PBX_MAX_FAILED_LOGINS),
             login_window_seconds=float(settings.PBX_LOGIN_WINDOW_SECONDS),
+            class_routes=tuple((cls_, tuple(routes)) for cls_, routes in settings.PBX_CLASS_ROUTES.items()),
+            v1_checkout=settings.PBX_V1_CHECKOUT,
+            heartbeat_seconds=float(settings.PBX_HEARTBEAT_SECONDS),
+            link_check_seconds=float(settings.PBX_LINK_CHECK_SECONDS),
+            stale_claim_seconds=float(settings.PBX_STALE_CLAIM_SECONDS),
+            command_max_attempts=int(settings.PBX_COMMAND_MAX_ATTEMPTS),
+            cdr_silence_hours=float(settings.PBX_CDR_SILENCE_HOURS),
         )
+
+    @classmethod
+    def link_enabled(cls) -> bool:
+        """Whether the hotel drives a PBX at all (PBX_URL set): the one place that says so."""
+        return cls.from_settings().enabled
 
     @property
     def enabled(self) -> bool:
@@ -64,6 +87,21 @@ class PbxConfig:
     @property
     def v2(self) -> bool:
         return self.api_version == "v2.0.0"
+
+    @property
+    def checkout_keeps_routes(self) -> bool:
+        """API v1.1.0's hotel/checkout also empties the outbound routes, which only some v1 firmware can
+        refill: by default (PBX_V1_CHECKOUT=keep_routes) a room is emptied call by call instead."""
+        return not self.v2 and self.v1_checkout != "hotel_checkout"
+
+    def routes_for(self, call_class: str) -> tuple[str, ...]:
+        """The outbound routes of a class of phone service (none for a class without routes)."""
+        return dict(self.class_routes).get(call_class, ())
+
+    @property
+    def managed_routes(self) -> list[str]:
+        """Every outbound route a class of service names: the only routes the link changes."""
+        return sorted({route for _, routes in self.class_routes for route in routes})
 
     @property
     def api_base(self) -> str:

@@ -1,38 +1,53 @@
-"""What the hotel wants an extension to look like, in the PBX's own terms (no hotel words here)."""
+"""What one phone extension should be, in plain terms; how the PBX is told is the link's business.
 
+The hotel fills a `DesiredExtension` for a room (rooms.phone) and hands it to `commands`; `plan` turns it
+into the PBX's fields and calls for the configured API version. Nothing here names a PBX field or call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class DesiredExtension:
-    number: str
-    occupied: bool
-    display_name: str | None  # None: leave the PBX's default name alone
+    number: str  # the extension number
+    occupied: bool  # someone is using it: voicemail on, their name shown, their class of service
+    display_name: str | None  # None: leave the PBX's default name (the vacant display name when vacant)
     dnd: bool
-    voicemail: bool | None  # None: don't manage (a vacant room keeps whatever the PBX has)
-    voicemail_pin: str | None  # None: don't manage
-    routes: tuple[str, ...] | None  # outbound routes to be a member of; None: don't manage
+    barred: bool = False  # no outbound calls at all (out of order)
+    voicemail_pin: str = ""  # "": don't manage the PIN
+    call_class: str = ""  # class of phone service; its outbound routes come from the link's settings
 
-    def update_fields(self) -> dict[str, str]:
-        """The extension/update fields that express this state (as strings, the PBX's way)."""
-        fields = {"dnd": "on" if self.dnd else "off"}
-        if self.voicemail is not None:
-            fields["hasvoicemail"] = "on" if self.voicemail else "off"
-        if self.display_name is not None:
-            fields["username"] = self.display_name
-        if self.voicemail_pin:
-            fields["vmsecret"] = self.voicemail_pin
-        return fields
+    @property
+    def voicemail(self) -> bool | None:
+        """On while occupied; a vacant extension keeps whatever the PBX has (None: don't manage)."""
+        return True if self.occupied else None
+
+    @property
+    def may_call_out(self) -> bool:
+        return self.occupied and not self.barred
 
 
-# The hotel side registers one function that lists every extension it manages (for reconciliation).
-_provider = None
+# The hotel side registers one function that answers, for some extension numbers (or all of them with
+# None), what they should be. Reconciliation, re-sends and the CDR watch ask it; nothing builds every
+# room to answer about one.
+Provider = Callable[[list[str] | None], Iterable[DesiredExtension]]
+_provider: Provider | None = None
 
 
-def register_provider(fn) -> None:
+def register_provider(fn: Provider) -> None:
     global _provider
     _provider = fn
 
 
+def desired_for(numbers: Iterable[str] | None = None) -> list[DesiredExtension]:
+    """The desired state of these extensions (those the hotel manages), or of all with None."""
+    if _provider is None:
+        return []
+    return list(_provider(None if numbers is None else list(numbers)))
+
+
 def all_desired() -> list[DesiredExtension]:
-    return list(_provider()) if _provider else []
+    return desired_for(None)

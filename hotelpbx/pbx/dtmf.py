@@ -50,3 +50,11 @@ def keyed_digits(report: Report) -> str:
     if any(not digits.get(index) for index in range(position)):
         return ""  # a digit before this one never arrived: no code can be read
     return "".join(digits[index] for index in range(position + 1))
+
+
+def on_call_path(report: Report, party, wanted: str) -> bool:
+    """Whether the party keyed on the call path `wanted` ("" matches any). Only v2 reports name the
+    call path; v1 parties have no `callpath`, so there every path matches."""
+    if not wanted or report.format != "v2":
+        return True
+    return (party.callpath or "") == wanted

@@ -14,11 +14,11 @@ import math
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from . import events
+from . import events, tasks
+from .config import PbxConfig
 from .models import EventStatus, PbxEvent, PbxLink
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,9 @@ def store_rejected(
 
 def _expected_serial() -> str | None:
     """This PBX's serial: the setting, else what the link learned; None while unknown (or no link row)."""
-    if settings.PBX_SERIAL.strip():
-        return settings.PBX_SERIAL.strip()
+    serial = PbxConfig.from_settings().serial.strip()
+    if serial:
+        return serial
     return (PbxLink.objects.filter(pk=1).values_list("serial", flat=True).first() or "").strip() or None
 
 
@@ -178,10 +179,8 @@ def store_report(*, raw: bytes, source_ip: str | None, source: str = "webhook") 
     )
     if created:
         # Only ids travel through the broker; if this message is lost, the sweeper finds the row.
-        from .event_tasks import process_event_task
-
         event_id = event.id
-        transaction.on_commit(lambda: process_event_task.delay(event_id), robust=True)
+        transaction.on_commit(lambda: tasks.process_event_task.delay(event_id), robust=True)
     if source == "webhook":
         _touch_link(report, now)
     return event, created

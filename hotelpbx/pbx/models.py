@@ -4,6 +4,7 @@ This app knows nothing of hotels: it speaks of extensions, commands and reports.
 """
 
 from django.db import models
+from django.utils import timezone
 
 
 class PbxLink(models.Model):
@@ -73,6 +74,17 @@ class CommandStatus(models.TextChoices):
     DONE = "done", "Applied"
     FAILED = "failed", "Failed"
     RESENT = "resent", "Replaced by a re-send"
+
+
+class CommandOp(models.TextChoices):
+    """What an outbox row asks of the PBX (the only place these strings are spelled)."""
+
+    EXTENSION_UPDATE = "extension.update", "Update the extension"  # {"fields": {...}}
+    HOTEL_CHECKOUT = "hotel.checkout", "Check-out (hotel/checkout)"  # {}
+    EXTENSION_VACATE = "extension.vacate", "Empty the extension, keep its routes"  # {}
+    ROUTE_MEMBERS = "outroute.members", "Outbound route membership"  # {"routes": [..], "managed": [..]}
+    ALARM_SET = "wakeupcall.set", "Set a wake-up alarm"  # {"alarm_key": .., "time": "HH:MM", ...}
+    ALARM_REMOVE = "wakeupcall.remove", "Remove a wake-up alarm"  # {"alarm_key": ..}
 
 
 class PbxCommand(models.Model):
@@ -168,7 +180,8 @@ class LinkJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     drift = models.PositiveIntegerField(default=0, help_text="Extensions found different from the hotel.")
-    repaired = models.PositiveIntegerField(default=0)
+    repaired = models.PositiveIntegerField(default=0, help_text="Reconciliation: extensions repaired.")
+    added = models.PositiveIntegerField(default=0, help_text="CDR back-fill: call records that were missing.")
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
@@ -179,6 +192,17 @@ class LinkJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    def finish(self, *, error: str = "", **fields) -> "LinkJob":
+        """End the run (failed when `error` is given), store its last figures and return it fresh."""
+        LinkJob.objects.filter(pk=self.pk).update(
+            status=JobStatus.FAILED if error else JobStatus.DONE,
+            finished_at=timezone.now(),
+            error=error[:255],
+            **fields,
+        )
+        self.refresh_from_db()
+        return self
 
 
 class LinkLock(models.Model):
@@ -211,3 +235,20 @@ class RouteGap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.extension}: missing {', '.join(self.missing) or '-'}"
+
+
+class PbxAlarm(models.Model):
+    """Which PBX alarm (`wakeupid`) carries a hotel's alarm: the PBX numbers alarms itself."""
+
+    extension = models.CharField(max_length=16)
+    alarm_key = models.CharField(max_length=64, help_text="The caller's name for the alarm.")
+    wakeupid = models.CharField(max_length=16)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["extension", "alarm_key"], name="one_pbx_alarm_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.extension} {self.alarm_key} -> {self.wakeupid}"

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors
+from . import selectors, session, tasks
 from .commands import resend_failed
-from .desired import all_desired
+from .desired import desired_for
 from .models import CommandStatus, PbxCommand
 
 
@@ -35,7 +35,7 @@ def badge(request):
 @require_POST
 def resend(request, pk: int):
     command = get_object_or_404(PbxCommand, pk=pk, status=CommandStatus.FAILED)
-    desired = next((d for d in all_desired() if d.number == command.extension), None)
+    desired = next(iter(desired_for([command.extension])), None)
     resend_failed(command, desired=desired, by=request.user)
     messages.success(
         request, f"Extension {command.extension}: its current state is being sent to the PBX again."
@@ -45,17 +45,13 @@ def resend(request, pk: int):
 
 @require_POST
 def reconcile_now(request):
-    from .tasks import reconcile
-
-    reconcile.delay("on demand")
+    tasks.reconcile_task.delay("on demand")
     messages.info(request, "Reconciliation started: every room phone is compared with the PBX.")
     return redirect("pbx:status")
 
 
 @require_POST
 def backfill_now(request):
-    from .tasks import backfill_cdrs
-
     try:
         hours = float(request.POST.get("hours") or 24)
     except ValueError:
@@ -64,15 +60,13 @@ def backfill_now(request):
         messages.error(request, "Hours must be a number, e.g. 24.")
         return redirect("pbx:status")
     hours = min(max(hours, 0.1), 24 * 31)
-    backfill_cdrs.delay("on demand", hours)
+    tasks.backfill_cdrs_task.delay("on demand", hours)
     messages.info(request, f"Fetching the PBX's call records of the last {hours:g} hours.")
     return redirect("pbx:status")
 
 
 @require_POST
-def reset_guard(request):
-    from .session import reset_guard as reset
-
-    reset(by=request.user.get_username())
+def reset_guard_now(request):
+    session.reset_guard(by=request.user.get_username())
     messages.success(request, "Login guard reset: the app will try to log in to the PBX again.")
     return redirect("pbx:status")

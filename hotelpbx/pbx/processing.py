@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import events
+from . import events, tasks
 from .models import EventStatus, PbxEvent
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,6 @@ def sweep_unprocessed(older_than_seconds: int = 30, limit: int = 500) -> int:
     The beat interval is the retry back-off. A report still queued behind a backlog may be enqueued
     twice; process_event skips the second copy.
     """
-    from .event_tasks import process_event_task
-
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         PbxEvent.objects.filter(status=EventStatus.RECEIVED, received_at__lt=cutoff)
@@ -74,5 +72,5 @@ def sweep_unprocessed(older_than_seconds: int = 30, limit: int = 500) -> int:
         .values_list("id", flat=True)[:limit]
     )
     for event_id in ids:
-        process_event_task.delay(event_id)
+        tasks.process_event_task.delay(event_id)
     return len(ids)

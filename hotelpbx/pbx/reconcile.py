@@ -4,13 +4,16 @@ the differences through the outbox (so repairs keep the per-extension order)."""
 import logging
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from . import capabilities, commands, route_gaps
-from .desired import DesiredExtension, all_desired
+from . import capabilities, commands, plan, route_gaps, routes
+from .client import PbxClient, get_client
+from .config import PbxConfig
+from .desired import DesiredExtension, all_desired, desired_for
 from .errors import PbxError
 from .models import CommandStatus, JobStatus, LinkJob, PbxCommand
+from .session import turn
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +21,11 @@ BATCH = 50
 
 
 def differences(
-    desired: DesiredExtension, actual: dict, route_members: dict[str, set[str]] | None
+    desired: DesiredExtension, actual: dict, route_members: dict[str, set[str]] | None, config: PbxConfig
 ) -> list[str]:
     """Human-readable drift between the desired state and the PBX's extension/query answer."""
     found = []
-    for field, want in desired.update_fields().items():
+    for field, want in plan.extension_fields(desired, config).items():
         if field not in actual:
             continue  # the PBX did not say (v2's field list is only partly documented): no drift
         have = str(actual[field]).strip()
@@ -33,38 +36,21 @@ def differences(
         if have != want:
             shown = "****" if field == "vmsecret" else f"{have!r} != {want!r}"
             found.append(f"{field}: {shown}")
-    if desired.routes is not None and route_members is not None:
+    if route_members is not None:
+        wanted_routes = plan.routes(desired, config)
         for route, members in route_members.items():
-            wanted = route in desired.routes
+            wanted = route in wanted_routes
             if wanted != (desired.number in members):
                 found.append(f"route {route}: {'missing' if wanted else 'should not be a member'}")
     return found
 
 
-def _route_members(client, needed: bool) -> dict[str, set[str]] | None:
-    """Members of the managed routes; None when not needed or the firmware cannot list them."""
-    if not needed or capabilities.known(capabilities.OUTROUTE_QUERY) is False:
-        return None
-    from django.conf import settings
-
-    from .client import route_members
-    from .errors import PbxPermanentError
-
-    managed = {r for routes in settings.PBX_CLASS_ROUTES.values() for r in routes}
-    try:
-        routes = client.outroute_query()
-    except PbxPermanentError as exc:
-        if exc.errno != capabilities.UNSUPPORTED:
-            raise
-        capabilities.remember(capabilities.OUTROUTE_QUERY, False)
-        return None
-    return {r["name"]: route_members(r) for r in routes if r.get("name") in managed}
-
-
-def _route_gap(desired: DesiredExtension, route_members: dict[str, set[str]]) -> tuple[list[str], list[str]]:
+def _route_gap(
+    wanted: tuple[str, ...], number: str, members: dict[str, set[str]]
+) -> tuple[list[str], list[str]]:
     """(missing, extra) routes of the extension among the managed ones."""
-    missing = sorted(r for r, m in route_members.items() if r in desired.routes and desired.number not in m)
-    extra = sorted(r for r, m in route_members.items() if r not in desired.routes and desired.number in m)
+    missing = sorted(r for r, m in members.items() if r in wanted and number not in m)
+    extra = sorted(r for r, m in members.items() if r not in wanted and number in m)
     return missing, extra
 
 
@@ -72,8 +58,6 @@ def _busy_since(numbers: list[str], since) -> set[str]:
     """Extensions with commands on their way, or made or applied since the run read the hotel's side:
     the hotel and the PBX may then be compared at different moments, and a 'repair' would undo a fresh
     change. They wait for the next run."""
-    from django.db.models import Q
-
     return set(
         PbxCommand.objects.filter(extension__in=numbers)
         .filter(Q(status__in=commands.OPEN) | Q(applied_at__gte=since) | Q(created_at__gte=since))
@@ -82,15 +66,15 @@ def _busy_since(numbers: list[str], since) -> set[str]:
 
 
 def _compare_and_repair(
-    job: LinkJob | None, desired: list[DesiredExtension], client, *, since
+    job: LinkJob | None, desired: list[DesiredExtension], client: PbxClient, *, since
 ) -> tuple[int, int]:
     """`since`: when `desired` was read from the hotel's rows."""
+    config = client.config
     drift = repaired = 0
     cannot_repair: dict[str, str] = {}
-    wants_routes = any(d.routes is not None for d in desired)
     for start in range(0, len(desired), BATCH):
         batch = desired[start : start + BATCH]
-        routes = _route_members(client, wants_routes)
+        members = routes.managed_members(client, config.managed_routes)
         # firmware without outroute/update: route drift is reported, not repaired
         fixed_routes = capabilities.known(capabilities.OUTROUTE_UPDATE) is False
         actual = {e.get("number"): e for e in client.extension_query([d.number for d in batch])}
@@ -103,23 +87,23 @@ def _compare_and_repair(
                 drift += 1
                 log.warning("extension %s is missing on the PBX", want.number)
                 continue
-            if fixed_routes and routes is not None and want.routes is not None:
-                missing, extra = _route_gap(want, routes)
+            if fixed_routes and members is not None:
+                missing, extra = _route_gap(plan.routes(want, config), want.number, members)
                 route_gaps.note(want.number, missing=missing, extra=extra, reason=route_gaps.NO_UPDATE)
                 if missing or extra:
                     parts = [f"not in {', '.join(missing)}"] * bool(missing)
                     parts += [f"still in {', '.join(extra)}"] * bool(extra)
                     cannot_repair[want.number] = "; ".join(parts)
-                found = differences(want, have, None)
+                found = differences(want, have, None, config)
                 if not found and (missing or extra):
                     drift += 1
                     continue
             else:
-                found = differences(want, have, routes)
+                found = differences(want, have, members, config)
             if found:
                 drift += 1
                 with transaction.atomic():
-                    commands.enqueue_sync(want, reason="reconcile: " + "; ".join(found)[:100])
+                    commands.sync(want, reason="reconcile: " + "; ".join(found)[:100])
                     # a repair supersedes earlier failures of this extension
                     PbxCommand.objects.filter(extension=want.number, status=CommandStatus.FAILED).update(
                         status=CommandStatus.RESENT
@@ -143,12 +127,8 @@ def _compare_and_repair(
 
 def reconcile_all(*, trigger: str) -> LinkJob | None:
     """Compare every managed extension; one run at a time (a running job younger than 10 min wins)."""
-    from .client import get_client
-
-    if not commands.link_enabled():
+    if not PbxConfig.link_enabled():
         return None
-    from .session import turn
-
     with turn("reconcile"):  # a BootUp and the re-login after it usually ask at the same moment
         recent = timezone.now() - timezone.timedelta(minutes=10)
         if LinkJob.objects.filter(
@@ -161,13 +141,8 @@ def reconcile_all(*, trigger: str) -> LinkJob | None:
     try:
         drift, repaired = _compare_and_repair(job, desired, get_client(), since=since)
     except PbxError as exc:
-        LinkJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:255]
-        )
-        job.refresh_from_db()
-        return job
-    LinkJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
-    job.refresh_from_db()
+        return job.finish(error=str(exc))
+    job.finish()
     log.info(
         "reconciliation (%s): %s extensions, %s drifted, %s repaired", trigger, job.total, drift, repaired
     )
@@ -176,12 +151,10 @@ def reconcile_all(*, trigger: str) -> LinkJob | None:
 
 def reconcile_numbers(numbers: list[str], *, trigger: str) -> int:
     """Compare a few extensions (after a ConfigChange report). Returns how many drifted."""
-    from .client import get_client
-
-    if not commands.link_enabled():
+    if not PbxConfig.link_enabled():
         return 0
     since = timezone.now()
-    wanted = [d for d in all_desired() if d.number in set(numbers)]
+    wanted = desired_for(numbers)
     if not wanted:
         return 0
     drift, _ = _compare_and_repair(None, wanted, get_client(), since=since)

@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from hotelpbx.core.heartbeats import last_worker_seen
 
-from .models import CommandStatus, EventStatus, LinkJob, PbxCommand, PbxEvent, PbxLink
+from . import route_gaps
+from .capabilities import LABELS, trunk_is_up
+from .config import PbxConfig
+from .models import CommandStatus, EventStatus, LinkJob, PbxCommand, PbxEvent, PbxLink, RouteGap
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,10 @@ def link_health() -> LinkHealth:
     worker_silent = worker_seen_at is None or now - worker_seen_at > timedelta(
         seconds=settings.WORKER_STALE_SECONDS
     )
-    login_note = _login_note(link, now)
+    config = PbxConfig.from_settings()
+    login_note = _login_note(link, now, config)
     return LinkHealth(
-        enabled=bool(settings.PBX_URL),
+        enabled=config.enabled,
         logged_in=bool(link.token) and not login_note,
         token_age=(now - link.token_obtained_at) if link.token and link.token_obtained_at else None,
         last_heartbeat_at=link.last_heartbeat_at,
@@ -98,21 +102,21 @@ def link_health() -> LinkHealth:
         cdr_alert=link.cdr_alert,
         pending=pending,
         failed=counts.get(CommandStatus.FAILED, 0),
-        serial=link.serial or settings.PBX_SERIAL,
-        api_version=settings.PBX_API_VERSION,
+        serial=link.serial or config.serial,
+        api_version=config.api_version,
         worker_seen_at=worker_seen_at,
         no_worker=bool(pending) and worker_silent,
         login_note=login_note,
     )
 
 
-def _login_note(link: PbxLink, now: datetime) -> str:
+def _login_note(link: PbxLink, now: datetime, config: PbxConfig) -> str:
     """Why a stored token does not mean logged in: a token is only as good as the PBX's last answer."""
     if not link.token:
         return ""
     if link.down_since is not None:
         return "the PBX does not answer"
-    fresh = timedelta(seconds=settings.PBX_LINK_CHECK_SECONDS + 120)
+    fresh = timedelta(seconds=config.link_check_seconds + 120)
     if link.last_ok_at is None or now - link.last_ok_at > fresh:
         return "no answer from the PBX lately"
     return ""
@@ -179,9 +183,6 @@ class Firmware:
 
 
 def firmware() -> Firmware:
-    from .capabilities import LABELS, trunk_is_up
-    from .models import RouteGap
-
     link = PbxLink.get()
     caps = link.capabilities or {}
     trunks = [{**t, "up": trunk_is_up(str(t.get("status", "")))} for t in (link.trunks or [])]
@@ -192,3 +193,30 @@ def firmware() -> Firmware:
         trunks_checked_at=link.trunks_checked_at,
         route_gaps=list(RouteGap.objects.all()[:500]),
     )
+
+
+def sync_states(extensions: list[str]) -> dict[str, tuple[str, str]]:
+    """(state, message) per extension for boards, in two queries: "failed" (a failed command, or an
+    extension left without a wanted outbound route by firmware that cannot change it) beats "pending";
+    an extension missing from the answer is in sync."""
+    if not extensions:
+        return {}
+    result: dict[str, tuple[str, str]] = {}
+    rows = (
+        PbxCommand.objects.filter(
+            extension__in=extensions,
+            status__in=[CommandStatus.PENDING, CommandStatus.SENDING, CommandStatus.FAILED],
+        )
+        .order_by("extension", "seq")
+        .values_list("extension", "status", "last_errno", "last_error")
+    )
+    for extension, status, errno, error in rows:
+        if status == CommandStatus.FAILED:
+            if result.get(extension, ("",))[0] != "failed":  # the first failure is the cause to show
+                result[extension] = ("failed", f"PBX refused ({errno}): {error}" if errno else error)
+        elif extension not in result:
+            message = "waiting for the PBX" + (f": {error}" if error else "")
+            result[extension] = ("pending", message)
+    for extension, message in route_gaps.missing_routes(extensions).items():
+        result.setdefault(extension, ("failed", message))
+    return result

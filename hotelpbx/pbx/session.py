@@ -35,8 +35,10 @@ from .models import LinkLock, LoginAttempt, PbxLink
 
 log = logging.getLogger("hotelpbx.pbx.session")
 
-# Sent once when the guard trips (kwargs: reason). Alerting subscribes; the PbxLink row keeps the state.
-login_guard_tripped = Signal()
+# Sent after every successful login, and when the PBX answers again after an outage (kwargs:
+# first_connect, after_outage, outage_started). The link connects its reaction in PbxConfig.ready(), so
+# the session and client never import the modules that schedule work.
+logged_in = Signal()
 
 # A LoginAttempt row with this errno marks "staff reset the guard": earlier failures no longer count.
 GUARD_RESET_MARK = "reset"
@@ -52,10 +54,6 @@ class LoginResult:
     after_outage: bool  # the PBX was unreachable, or forgot our token: reports may have been lost
     reused: bool = False  # another process logged in while we waited for the lock; nothing was sent
     outage_started: datetime | None = None  # when the PBX became unreachable, if it was
-
-    @property
-    def needs_reconciliation(self) -> bool:
-        return not self.reused and (self.first_connect or self.after_outage)
 
 
 @contextmanager
@@ -180,7 +178,6 @@ class SharedSession:
                 "PBX login guard tripped: %s. Fix PBX_USERNAME/PBX_PASSWORD, then reset the guard.",
                 tripped_now,
             )
-            login_guard_tripped.send(sender=SharedSession, reason=tripped_now)
         if isinstance(outcome, PbxError):
             raise outcome
         return outcome
@@ -256,9 +253,6 @@ class SharedSession:
         if failures.count() >= limit:
             return f"{limit} failed logins in a row (wrong API username or password?)"
         return ""
-
-    def reset_guard(self, by: str = "") -> None:
-        reset_guard(by)
 
     # --- pacing of configuration calls ------
     def reserve_config_slot(self) -> float:

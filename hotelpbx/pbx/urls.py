@@ -14,5 +14,5 @@ urlpatterns: list = [
     path("commands/<int:pk>/resend/", pages.resend, name="resend"),
     path("reconcile/", pages.reconcile_now, name="reconcile"),
     path("backfill/", pages.backfill_now, name="backfill"),
-    path("guard/reset/", pages.reset_guard, name="reset_guard"),
+    path("guard/reset/", pages.reset_guard_now, name="reset_guard"),
 ]

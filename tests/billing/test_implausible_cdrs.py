@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import CallRecord
-from hotelpbx.pbx import event_tasks
+from hotelpbx.pbx import tasks
 from hotelpbx.pbx.models import EventStatus, PbxEvent
 from hotelpbx.pbx.processing import process_event
 from rooms import services
@@ -30,7 +30,7 @@ def pbx_settings(settings, monkeypatch):
     settings.PBX_ALLOWED_IPS = []
     settings.PBX_SERIAL = SN
     settings.PBX_TIME_ZONE = "UTC"
-    monkeypatch.setattr(event_tasks.process_event_task, "delay", lambda event_id: None)
+    monkeypatch.setattr(tasks.process_event_task, "delay", lambda event_id: None)
 
 
 @pytest.fixture

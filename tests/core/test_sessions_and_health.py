@@ -104,7 +104,7 @@ def test_each_role_lands_where_its_work_is(client, user_with_role, role, landing
 
 
 def test_a_report_host_missing_from_allowed_hosts_is_flagged(settings):
-    from hotelpbx.core.checks import pbx_events_host_allowed
+    from hotelpbx.pbx.checks import pbx_events_host_allowed
 
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     settings.PBX_EVENTS_URL = "10.0.0.5:8000/pbx/events/t/"
@@ -115,7 +115,7 @@ def test_a_report_host_missing_from_allowed_hosts_is_flagged(settings):
 
 
 def test_a_pbx_without_a_report_url_is_flagged(settings):
-    from hotelpbx.core.checks import pbx_events_host_allowed
+    from hotelpbx.pbx.checks import pbx_events_host_allowed
 
     settings.PBX_URL, settings.PBX_EVENTS_URL = "https://192.0.2.10:8088", ""
     assert [w.id for w in pbx_events_host_allowed(None)] == ["hotel.W002"]

@@ -4,6 +4,7 @@ time.time for every thread, the emulator's clock too; `advance` tops the emulato
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from hotelpbx.pbx.client import PbxClient
 from hotelpbx.pbx.config import PbxConfig
 from hotelpbx.pbx.errors import LoginGuardTripped, PbxAuthError, PbxUnreachable
 from hotelpbx.pbx.models import LoginAttempt, PbxLink
-from hotelpbx.pbx.session import guard_state, login_guard_tripped, reset_guard
+from hotelpbx.pbx.session import guard_state, reset_guard
 
 START = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -44,14 +45,19 @@ def failed_logins(emu) -> list[float]:
 
 @pytest.fixture
 def alerts():
+    """The alerts an operator gets: error records "PBX login guard tripped" (log shipping alerts on them)."""
     received = []
 
-    def receiver(sender, reason, **kwargs):
-        received.append(reason)
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if record.levelno >= logging.ERROR and "login guard tripped" in record.getMessage():
+                received.append(record.getMessage())
 
-    login_guard_tripped.connect(receiver)
+    handler = Collect()
+    logger = logging.getLogger("hotelpbx.pbx.session")
+    logger.addHandler(handler)
     yield received
-    login_guard_tripped.disconnect(receiver)
+    logger.removeHandler(handler)
 
 
 def test_wrong_password_never_reaches_the_pbx_ip_lock(emulator, db, settings, alerts, caplog):

@@ -15,7 +15,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from hotelpbx.celery import app as celery_app
-from hotelpbx.pbx import event_tasks, events, ingest, processing
+from hotelpbx.pbx import events, ingest, processing, tasks
 from hotelpbx.pbx.models import EventStatus, PbxEvent, PbxLink
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -59,7 +59,7 @@ def pbx_settings(settings):
 def enqueued(monkeypatch):
     """Task ids sent to the broker (none is sent anywhere)."""
     sent = []
-    monkeypatch.setattr(event_tasks.process_event_task, "delay", lambda event_id: sent.append(event_id))
+    monkeypatch.setattr(tasks.process_event_task, "delay", lambda event_id: sent.append(event_id))
     return sent
 
 

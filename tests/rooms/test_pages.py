@@ -534,7 +534,7 @@ def test_board_and_room_page_show_the_phone_sync_problem(desk_client, hotel, mon
                 pending.number: ("pending", "2 changes waiting"),
             }.get(room.number, ("in_sync", ""))
 
-    monkeypatch.setattr("rooms.selectors.pbx_link.annotate_sync_state", fake_states)
+    monkeypatch.setattr("rooms.selectors.annotate_sync_state", fake_states)
     text = page_text(desk_client.get(reverse("rooms:board")))
     assert 'title="Phone: Extension not found on the PBX (errno 10002)"' in text
     assert 'title="Phone: 2 changes waiting"' in text

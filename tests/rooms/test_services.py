@@ -276,12 +276,12 @@ def test_phone_state_of_an_occupied_room_carries_the_guest_and_class():
     stay = in_house_stay(guest=GuestFactory(first_name="Zoë", last_name="D'Arcy-Müller"), phone_class="local")
     state = desired_phone_state(stay.room)
     assert state.occupied and state.display_name == "DArcy-Muller Zoe"
-    assert state.phone_class == "local" and state.voicemail_pin == stay.voicemail_pin and not state.dnd
+    assert state.call_class == "local" and state.voicemail_pin == stay.voicemail_pin and not state.dnd
 
 
 def test_phone_state_of_a_vacant_room_is_internal_only(room):
     state = desired_phone_state(room)
-    assert not state.occupied and state.phone_class == "internal" and state.display_name is None
+    assert not state.occupied and state.call_class == "internal" and state.display_name is None
 
 
 def test_vacant_display_name_can_show_housekeeping_status(settings):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hotelpbx.pbx import selectors as pbx_selectors
-from rooms import pbx_link
+from rooms import selectors as rooms_selectors
 from rooms import services as rooms_services
 from rooms.models import StatusSource, Stay
 
@@ -74,12 +74,12 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        pbx_link.annotate_sync_state(page)
+        rooms_selectors.annotate_sync_state(page)
         return page
 
     def get_object(self):
         room = super().get_object()
-        pbx_link.annotate_sync_state([room])
+        rooms_selectors.annotate_sync_state([room])
         return room
 
     def partial_update(self, request, *args, **kwargs):

@@ -179,33 +179,10 @@ class Emulator:
                 session.last_used = self.clock.time()
 
     # --- test hooks -----------------------------------------------------------------------------------
-    def place_call(
-        self,
-        kind: str = "outbound",
-        src: str = "",
-        dst: str = "",
-        answer: bool = True,
-        talk_seconds: int = 61,
-        ring_seconds: int = 5,
-        status: str | None = None,
-        did: str = "",
-        trunk: str | None = None,
-        hangup_by: str = "caller",
-        recording: bool = False,
-    ) -> str:
-        return self.calls.place_call(
-            kind=kind,
-            src=src,
-            dst=dst,
-            answer=answer,
-            talk_seconds=talk_seconds,
-            ring_seconds=ring_seconds,
-            status=status,
-            did=did,
-            trunk=trunk,
-            hangup_by=hangup_by,
-            recording=recording,
-        )
+    def place_call(self, **call: Any) -> str:
+        """Simulate a call with its reports and CDR; the options (kind, src, dst, answer, talk_seconds,
+        status, did, trunk, recording, delay, callid, ...) are CallSimulator.place_call's, listed once."""
+        return self.calls.place_call(**call)
 
     def press_dtmf(
         self, ext: str, digits: str, callpath: str = "", callid: str | None = None, end_call: bool = True

@@ -257,7 +257,7 @@ def test_on_v1_check_out_can_keep_the_rooms_outbound_routes(settings, pbx_v1, ho
 
 
 def test_v1_with_hotel_checkout_is_warned_about_at_start_up(settings):
-    from hotelpbx.core.checks import pbx_v1_checkout_mode
+    from hotelpbx.pbx.checks import pbx_v1_checkout_mode
 
     settings.PBX_URL, settings.PBX_API_VERSION, settings.PBX_V1_CHECKOUT = (
         "http://pbx",

@@ -71,7 +71,7 @@ def test_back_fill_fetches_the_calls_whose_reports_were_lost(pbx, hotel_rooms):
     callids = [pbx.place_call(kind="outbound", src=room.extension, dst="00442071234567") for _ in range(3)]
     PbxLink.objects.filter(pk=1).update(last_cdr_at=timezone.now() - timezone.timedelta(hours=1))
     job = backfill_gap(trigger="test")
-    assert job.status == JobStatus.DONE and job.total >= 3 and job.repaired >= 3
+    assert job.status == JobStatus.DONE and job.total >= 3 and job.added >= 3
     events = PbxEvent.objects.filter(source="backfill", name="NewCdr")
     assert set(callids) <= set(events.values_list("callid", flat=True))
     for event in events:
@@ -80,7 +80,7 @@ def test_back_fill_fetches_the_calls_whose_reports_were_lost(pbx, hotel_rooms):
     assert records.count() == 3 and {r.stay_id for r in records} == {stay.pk}
     # a second run finds nothing new: the dedupe key is the PBX serial + call id
     again = backfill_gap(trigger="again", hours=2)
-    assert again.repaired == 0
+    assert again.added == 0
     assert CallRecord.objects.filter(callid__in=callids).count() == 3
 
 
@@ -253,7 +253,7 @@ def test_a_cdr_export_without_a_call_id_column_is_a_failed_run_showing_its_heade
 
     job = backfill_gap(trigger="test", hours=2)
 
-    assert job.status == JobStatus.FAILED and job.repaired == 0 and job.total == 1
+    assert job.status == JobStatus.FAILED and job.added == 0 and job.total == 1
     assert job.error.startswith("the call-record CSV has no call id column; its header is: Call Reference,")
     assert job.detail["header"][:2] == ["Call Reference", "Started"]
     assert not PbxEvent.objects.filter(source="backfill").exists()
