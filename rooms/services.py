@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotelpbx.core.audit import audit_record
 from hotelpbx.core.timeutil import hotel_today
 
+from . import signals
 from .errors import (
     InvalidTransition,
     NotPermitted,
@@ -407,6 +408,7 @@ def stay_check_out(
             + (" (early departure)" if stay.early_departure else ""),
         )
         phone_sync(room, change=PhoneChange.CHECK_OUT)
+        signals.stay_checked_out.send(sender=Stay, stay=stay, room=room, by=by)
     return stay
 
 
@@ -469,4 +471,5 @@ def stay_move(
         )
         phone_sync(old_room, change=PhoneChange.CHECK_OUT)
         phone_sync(new_room, change=PhoneChange.CHECK_IN)
+        signals.stay_moved.send(sender=Stay, stay=stay, from_room=old_room, to_room=new_room, by=by)
     return stay

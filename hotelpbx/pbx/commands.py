@@ -5,6 +5,7 @@ Ops (all idempotent, so applying one twice leaves the PBX as once):
   hotel.checkout     {}                             hotel/checkout (clears voicemail, routes, alarms, name)
   extension.vacate   {}                             the same without leaving the outbound routes (v1 default)
   outroute.members   {"routes": [..], "managed": [..]}  member of exactly `routes` among `managed`
+  alarm.set / alarm.remove / alarm.query             wake-up alarms (see alarms.py)
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from . import alarms
 from .desired import DesiredExtension
 from .errors import (
     ERRNO_MEANINGS,
@@ -114,6 +116,8 @@ def apply_command(command: PbxCommand, client, *, reclaimed: bool = False) -> No
         _vacate_keeping_routes(number, client)
     elif command.op == "outroute.members":
         _apply_route_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
+    elif command.op in alarms.OPS:
+        alarms.apply(command, client)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from .alarm_outcomes import AlarmOutcomes
 from .clock import Clock
 from .config import EmulatorConfig
 from .reports import V2_REASONS, Party, Report, extension_status
@@ -71,6 +72,7 @@ class CallSimulator:
         self.publish = publish
         self._seq = itertools.count(10)
         self._channel_seq = itertools.count(0x10)
+        self.alarm_outcomes = AlarmOutcomes()
 
     # --- identifiers ----------------------------------------------------------------------------------
     def new_callid(self) -> str:
@@ -257,16 +259,21 @@ class CallSimulator:
                 callids.append(callid)
                 party = self.ext_party(ext)
                 at = start + timedelta(minutes=interval * attempt)
-                reports += self._single_party_call(callid, party, answer)
-                talk = 30 if answer else 0
+                outcome = self.alarm_outcomes.take(ext, "answered" if answer else "no answer")
+                answered = outcome == "answered"
+                if outcome == "busy":
+                    reports.append(self.call_failed_report(callid, party, "User busy"))
+                else:
+                    reports += self._single_party_call(callid, party, answered)
+                talk = 30 if answered else 0
                 record = self._cdr(
                     callid,
                     at,
                     self.config.wakeup_callfrom,
                     ext,
-                    20 + talk,
+                    0 if outcome == "busy" else 20 + talk,
                     talk,
-                    "ANSWERED" if answer else "NO ANSWER",
+                    {"answered": "ANSWERED", "busy": "BUSY"}.get(outcome, "NO ANSWER"),
                     "Internal",
                     "",
                     "",
@@ -274,7 +281,7 @@ class CallSimulator:
                     False,
                 )
                 reports.append(self.new_cdr_report(record))
-                if answer:
+                if answered:
                     break
         self.publish(reports, delay)
         return callids

@@ -75,6 +75,14 @@ def _alarm_ring(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return {"callids": callids}
 
 
+def _alarm_outcomes(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    """{"ext": "2101", "outcomes": ["no answer", "answered"]}: the guest's answer to the next alarm calls."""
+    outcomes = body["outcomes"]
+    if not isinstance(outcomes, list):
+        raise ValueError("outcomes must be a list")
+    return {"ext": str(body["ext"]), "outcomes": emu.calls.alarm_outcomes.plan(str(body["ext"]), outcomes)}
+
+
 def _call_fail(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return {"callid": emu.fail_call(str(body["ext"]), str(body["reason"]), callid=body.get("callid"))}
 
@@ -133,6 +141,7 @@ POST: dict[str, Handler] = {
     "call/fail": _call_fail,
     "dtmf": _dtmf,
     "alarm/ring": _alarm_ring,
+    "alarm/outcomes": _alarm_outcomes,
     "tokens/expire": lambda emu, body: {"expired": emu.expire_tokens()},
     "reboot": lambda emu, body: emu.reboot() or {},
     "reports/drop": _drop,
