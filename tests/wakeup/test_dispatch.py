@@ -63,7 +63,7 @@ def test_two_dispatchers_reading_the_same_row_claim_it_once():
 
 def test_a_step_that_fails_half_way_writes_nothing(monkeypatch):
     with time_machine.travel(datetime(2026, 6, 10, 20, 0, tzinfo=BERLIN), tick=False) as traveller:
-        wakeup = a_wakeup()
+        a_wakeup()
 
         def crash(*args, **kwargs):
             raise RuntimeError("worker lost its database mid-step")
