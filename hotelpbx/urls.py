@@ -13,5 +13,6 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("pbx/", include("hotelpbx.pbx.urls")),
+    path("wakeups/", include("wakeup.urls")),
     path("", include("rooms.urls")),
 ]
