@@ -37,7 +37,9 @@ def configure(tmp: Path, emulator_url: str) -> None:
     os.environ["HOTELPBX_VAR_DIR"] = str(tmp)
     (tmp / "staticfiles").mkdir()
     os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # the settings refuse the public one
+    os.environ.setdefault(
+        "DJANGO_SECRET_KEY", secrets.token_urlsafe(50)
+    )  # the settings refuse the public one
     os.environ["AXES_ENABLED"] = "false"
     os.environ["REDIS_URL"] = ""
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # the "worker" drains right after each commit, in-process
@@ -145,7 +147,9 @@ def run(emu, extensions: list[str]) -> None:
         client.extension_query([extension])
     baseline = time.monotonic() - started
 
-    due = timezone.localtime(timezone.now() + timedelta(minutes=20), hotel_zone()).replace(second=0, microsecond=0)
+    due = timezone.localtime(timezone.now() + timedelta(minutes=20), hotel_zone()).replace(
+        second=0, microsecond=0
+    )
     for stay in Stay.objects.select_related("room", "guest"):
         services.wakeup_set(stay=stay, day=due.date(), clock=due.time())
     emu.reset_logs()
@@ -170,7 +174,9 @@ def run(emu, extensions: list[str]) -> None:
     print(f"  confirmed on the PBX     {confirmed}/{WAKEUPS} in {confirm_all:7.1f} s")
     print(f"  baseline ({WAKEUPS} extension/query) {baseline:7.1f} s")
     print(f"  ratio confirm-all/baseline: {confirm_all / baseline:.1f}x")
-    print(f"  PBX API requests per wake-up: {len(requests) / WAKEUPS:.2f}  (set: query + create; check: query)")
+    print(
+        f"  PBX API requests per wake-up: {len(requests) / WAKEUPS:.2f}  (set: query + create; check: query)"
+    )
     print(f"  refused with 10025: {refused}")
     print(
         f"  rooms rung at {due:%H:%M}: {len(rings_per_room)}; rung more than once: "

@@ -415,6 +415,11 @@ WAKEUP_RESULT_GRACE_SECONDS = env.int("WAKEUP_RESULT_GRACE_SECONDS", default=180
 WAKEUP_ALARM_CALLER = env.str("WAKEUP_ALARM_CALLER", default="")
 # An alert nobody acknowledged after this many minutes goes to the manager too.
 WAKEUP_MANAGER_AFTER_MINUTES = env.int("WAKEUP_MANAGER_AFTER_MINUTES", default=10)
+# Confirmed mode: times the guest may press 2 to snooze (each snooze rings again after the interval);
+# how long after ringing a call's reports must have arrived; how late a ring may still go out.
+WAKEUP_SNOOZE_MAX = env.int("WAKEUP_SNOOZE_MAX", default=2)
+WAKEUP_RING_RESULT_SECONDS = env.int("WAKEUP_RING_RESULT_SECONDS", default=120)
+WAKEUP_LATE_RING_SECONDS = env.int("WAKEUP_LATE_RING_SECONDS", default=300)
 # How often the dispatcher claims due wake-ups, and how often every occupied room's alarms are read.
 WAKEUP_DISPATCH_SECONDS = env.float("WAKEUP_DISPATCH_SECONDS", default=10.0)
 WAKEUP_SURVEY_SECONDS = env.float("WAKEUP_SURVEY_SECONDS", default=900.0)

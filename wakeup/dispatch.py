@@ -86,8 +86,7 @@ def _save(wakeup: WakeupCall, next_at: datetime | None) -> None:
 
 def _scheduled(wakeup: WakeupCall, now: datetime) -> str:
     if wakeup.mode == WakeupMode.CONFIRMED:
-        services.escalate(wakeup, "Confirmed mode is not available here yet: call the room by hand.")
-        return "escalated"
+        return _confirmed_mode_due(wakeup, now)
     latest = wakeup.due_at - LAST_PUSH_BEFORE
     if now >= latest:
         services.escalate(
@@ -195,7 +194,58 @@ def _confirmed(wakeup: WakeupCall, now: datetime) -> str:
     return "ringing"
 
 
+def _confirmed_mode_due(wakeup: WakeupCall, now: datetime) -> str:
+    if now < wakeup.due_at:
+        _save(wakeup, wakeup.due_at)
+        return "waiting"
+    if now > wakeup.due_at + timedelta(seconds=settings.WAKEUP_LATE_RING_SECONDS):
+        services.escalate(wakeup, "Not rung at its time (worker or scheduler down?): call the room by hand.")
+        return "escalated"
+    if not commands.link_enabled():
+        services.escalate(wakeup, "No PBX link is configured: call the room by hand.")
+        return "escalated"
+    services.transition(wakeup, S.RINGING)
+    _ring(wakeup, now)
+    return "rung"
+
+
+def _ring(wakeup: WakeupCall, now: datetime) -> None:
+    """Confirmed mode: the app rings the room with the guest's prompt (through the outbox)."""
+    command = alarms.ring_with_prompt(
+        wakeup.room.extension, prompt=wakeup.prompt, reason=f"wake-up call room {wakeup.room.number}"
+    )
+    wakeup.pbx_extension = wakeup.room.extension
+    wakeup.ring_command_id, wakeup.ring_callid = command.pk, ""
+    _save(wakeup, now + timedelta(seconds=settings.WAKEUP_RING_RESULT_SECONDS))
+
+
+def _ringing_confirmed(wakeup: WakeupCall, now: datetime) -> str:
+    if wakeup.ring_command_id is None:  # a retry or a snooze is due
+        _ring(wakeup, now)
+        return "rung"
+    state, callid, why = alarms.ring_callid(wakeup.ring_command_id)
+    if state == "failed":
+        return services.retry_or_end(wakeup, services.AttemptResult.FAILED, why or "the PBX refused the call")
+    if state == "pending":
+        _save(wakeup, now + CHECK_AGAIN)
+        return "waiting for the PBX"
+    wakeup.ring_callid = wakeup.ring_callid or callid
+    attempt = wakeup.attempts.filter(callid=callid).first()
+    if attempt is None:
+        services.WakeupAttempt.objects.create(
+            wakeup=wakeup,
+            callid=callid or f"command-{wakeup.ring_command_id}",
+            at=now,
+            result=services.AttemptResult.FAILED,
+            detail="no report from the PBX",
+        )
+        return services.retry_or_end(wakeup, services.AttemptResult.FAILED, "no report from the PBX")
+    return services.retry_or_end(wakeup, attempt.result, attempt.detail)
+
+
 def _ringing(wakeup: WakeupCall, now: datetime) -> str:
+    if wakeup.mode == WakeupMode.CONFIRMED:
+        return _ringing_confirmed(wakeup, now)
     end = _window_end(wakeup)
     if now < end:
         _save(wakeup, end)

@@ -101,6 +101,10 @@ class WakeupCall(models.Model):
     push_command_id = models.BigIntegerField(null=True, blank=True)
     check_command_id = models.BigIntegerField(null=True, blank=True)
     pushes = models.PositiveSmallIntegerField(default=0)
+    # confirmed mode: the app rings the room itself
+    ring_command_id = models.BigIntegerField(null=True, blank=True)
+    ring_callid = models.CharField(max_length=64, blank=True, db_index=True)
+    snoozes = models.PositiveSmallIntegerField(default=0)
     pushed_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # the dispatcher

@@ -387,3 +387,94 @@ def end_with_stay(*, stay: Stay, by=None) -> int:
         wakeup.save()
         ended += 1
     return ended
+
+
+# --- confirmed mode: the app rang the room with a prompt (playprompt) -----------------------------------
+
+NOT_A_FAILURE = (AttemptResult.ANSWERED, AttemptResult.KEY)
+
+
+class CallNotYetKnown(Exception):
+    """A report of a call whose ring command is still being sent: processed again shortly (the
+    report stays received and is retried), so no report of a wake-up call is lost to a race."""
+
+
+def _ringing_wakeup_for_call(callid: str, extension: str = "") -> WakeupCall | None:
+    if not callid:
+        return None
+    query = WakeupCall.objects.select_for_update().select_related("room")
+    wakeup = query.filter(ring_callid=callid, mode=WakeupMode.CONFIRMED).first()
+    if wakeup is None:
+        command_id = alarms.ring_command_for_call(callid)
+        if command_id is not None:
+            wakeup = query.filter(ring_command_id=command_id, mode=WakeupMode.CONFIRMED).first()
+    if wakeup is None and extension and alarms.ring_in_flight(extension):
+        raise CallNotYetKnown(f"call {callid} to {extension}: its ring command is still being sent")
+    if wakeup is None or wakeup.status != S.RINGING:
+        return None
+    if not wakeup.ring_callid and wakeup.ring_command_id is not None:
+        wakeup.ring_callid = callid[:64]
+    return wakeup
+
+
+def retry_or_end(wakeup: WakeupCall, result: str, detail: str) -> str:
+    """After a call that did not get a key: ring again after the interval, or end (escalated, except a
+    prompt heard to its end, which ends as 'heard, no key pressed' and is shown as such)."""
+    failures = wakeup.attempts.exclude(result__in=NOT_A_FAILURE).count()
+    if failures < wakeup.attempts_allowed:
+        wakeup.ring_command_id, wakeup.ring_callid = None, ""
+        wakeup.next_action_at = timezone.now() + timedelta(minutes=wakeup.interval_minutes)
+        wakeup.note = f"call {failures} of {wakeup.attempts_allowed}: {detail.lower()}; trying again"[:255]
+        wakeup.save()
+        return "retry"
+    if result == AttemptResult.HEARD:
+        transition(wakeup, S.HEARD)
+        wakeup.next_action_at, wakeup.outcome_at = None, timezone.now()
+        wakeup.note = "The guest listened to the prompt but pressed no key (the PBX may not report keys)."
+        wakeup.save()
+        return "heard"
+    transition(wakeup, FINAL_FOR_RESULT.get(result, S.FAILED))
+    escalate(wakeup, f"Not confirmed after {failures} call(s) ({detail.lower()}): go or call the room.")
+    return "escalated"
+
+
+def record_prompt_call(*, callid: str, result: str, detail: str, digit: str = "", extension: str = "") -> str:
+    """A report about a call the app placed for a wake-up: a key, the prompt's end, a failure."""
+    with transaction.atomic():
+        wakeup = _ringing_wakeup_for_call(callid, extension)
+        if wakeup is None:
+            return "not a wake-up call"
+        attempt, created = WakeupAttempt.objects.get_or_create(
+            wakeup=wakeup,
+            callid=callid[:64],
+            defaults={"at": timezone.now(), "result": result, "detail": detail[:120]},
+        )
+        if result == AttemptResult.KEY:
+            attempt.result, attempt.detail = AttemptResult.KEY, detail[:120]
+            attempt.save(update_fields=["result", "detail"])
+            return _key_pressed(wakeup, digit)
+        if not created:
+            wakeup.save()
+            return "repeated"  # a second report of a call already decided (BYE, CDR after CallFailed ...)
+        if result == AttemptResult.HEARD:
+            wakeup.save()
+            return "heard"  # a key may still follow; the dispatcher decides at the call's deadline
+        return retry_or_end(wakeup, result, detail)
+
+
+def _key_pressed(wakeup: WakeupCall, digit: str) -> str:
+    if digit == "2" and wakeup.snoozes < settings.WAKEUP_SNOOZE_MAX:
+        wakeup.snoozes += 1
+        wakeup.ring_command_id, wakeup.ring_callid = None, ""
+        wakeup.next_action_at = timezone.now() + timedelta(minutes=wakeup.interval_minutes)
+        wakeup.note = f"snoozed ({wakeup.snoozes} of {settings.WAKEUP_SNOOZE_MAX})"
+        wakeup.save()
+        return "snoozed"
+    if digit in ("1", "2"):
+        transition(wakeup, S.GUEST_CONFIRMED)
+        wakeup.next_action_at, wakeup.outcome_at = None, timezone.now()
+        wakeup.note = "" if digit == "1" else "pressed snooze once more than allowed: awake"
+        wakeup.save()
+        return "confirmed"
+    wakeup.save()
+    return "other key"

@@ -9,6 +9,8 @@ the v1/v2 shapes stay in client.py. Ops (all idempotent):
                 a one-time alarm applied after its time would ring a day late
   alarm.remove  {"time"}     delete the extension's alarm at that time (none there: done)
   alarm.query   {}           read the extension's alarms; the answer is kept on the command row
+  prompt.ring   {"prompt"}   ring the extension and play the prompt (playprompt); the callid is kept
+                             on the command row, so the call's reports can be matched to it
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from django.utils.dateparse import parse_datetime
 
 from .errors import PbxPermanentError
 
-SET, REMOVE, QUERY = "alarm.set", "alarm.remove", "alarm.query"
-OPS = (SET, REMOVE, QUERY)
+SET, REMOVE, QUERY, RING = "alarm.set", "alarm.remove", "alarm.query", "prompt.ring"
+OPS = (SET, REMOVE, QUERY, RING)
+DEFAULT_PROMPT = "macroform-cold_day"  # the PBX's own wake-up prompt
 NOT_FOUND = "10021"
 TOO_LATE = "late"
 # Yeastar numbers weekdays 0 = Sunday .. 6 = Saturday; the hotel uses Python's 0 = Monday.
@@ -89,6 +92,45 @@ def query_alarms(extension: str, *, reason: str = ""):
     return commands.enqueue(extension, QUERY, {}, reason=reason or "wake-up check")
 
 
+def ring_with_prompt(extension: str, *, prompt: str = "", reason: str = ""):
+    from . import commands
+
+    return commands.enqueue(
+        extension, RING, {"prompt": prompt or DEFAULT_PROMPT}, reason=reason or "wake-up call"
+    )
+
+
+def ring_callid(command_id: int) -> tuple[str, str, str]:
+    """(pending / done / failed, the call's callid, the PBX's reason) of a prompt.ring command."""
+    state, why = command_state(command_id)
+    if state != "done":
+        return state, "", why
+    from .models import PbxCommand
+
+    payload = PbxCommand.objects.filter(pk=command_id).values_list("payload", flat=True).first() or {}
+    return "done", str(payload.get("callid") or ""), ""
+
+
+def ring_command_for_call(callid: str) -> int | None:
+    """The prompt.ring command that placed this call, if any."""
+    from .models import PbxCommand
+
+    return (
+        PbxCommand.objects.filter(op=RING, payload__callid=callid).values_list("pk", flat=True).first()
+        if callid
+        else None
+    )
+
+
+def ring_in_flight(extension: str) -> bool:
+    """A prompt.ring for the extension is being sent: its callid is not recorded yet."""
+    from .models import CommandStatus, PbxCommand
+
+    return PbxCommand.objects.filter(
+        extension=extension, op=RING, status__in=[CommandStatus.PENDING, CommandStatus.SENDING]
+    ).exists()
+
+
 def query_result(command_id: int) -> QueryResult:
     """What an alarm.query command found, once the worker has applied it."""
     from .models import CommandStatus, PbxCommand
@@ -131,6 +173,11 @@ def apply(command, client) -> None:
         _apply_set(command.extension, payload, client)
     elif command.op == REMOVE:
         _apply_remove(command.extension, str(payload.get("time", "")), client)
+    elif command.op == RING:
+        callid = client.playprompt(command.extension, str(payload.get("prompt") or DEFAULT_PROMPT))
+        from .models import PbxCommand
+
+        PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
     elif command.op == QUERY:
         found = client.wakeup_query(command.extension)
         from .models import PbxCommand

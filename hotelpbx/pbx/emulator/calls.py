@@ -293,8 +293,13 @@ class CallSimulator:
             callid = self.new_callid()
             party = self.ext_party(ext)
             reason = fail_reason or ("DND" if extension.get("dnd") == "on" else None)
+            guest = self.alarm_outcomes.take_prompt(ext)
+            if guest == "busy":
+                reason = reason or "User busy"
             if reason:
                 reports = [self.call_failed_report(callid, party, reason)]
+            elif guest is not None and guest != "no key":
+                reports = self._prompt_with_guest(callid, party, ext, prompt, guest)
             else:
                 start = self.clock.now()
                 reports = self._single_party_call(callid, party, True, prompt=prompt)
@@ -302,6 +307,34 @@ class CallSimulator:
                 reports.append(self.new_cdr_report(record))
         self.publish(reports, delay)
         return callid
+
+    def _prompt_with_guest(
+        self, callid: str, party: Party, ext: str, prompt: str, guest: str
+    ) -> list[Report]:
+        """A played prompt the guest did not answer ("no answer"), or answered and keyed a digit ("key:1")."""
+        start = self.clock.now()
+        if guest == "no answer":
+            reports = self._single_party_call(callid, party, False)
+            record = self._cdr(callid, start, ext, ext, 30, 0, "NO ANSWER", "Internal", "", "", "", False)
+            return [*reports, self.new_cdr_report(record)]
+        digit = guest.split(":", 1)[1]
+        played = self._single_party_call(callid, party, True, prompt=prompt)
+        end = next(i for i, r in enumerate(played) if (r.v1 or {}).get("action") == "PlayPromptEnd")
+        sn = self.config.sn
+        key = Report(
+            {"action": "DTMF", "callid": callid, "call": [party.v1()], "info": digit, "flag": "0", "sn": sn},
+            {
+                "event": "DTMF",
+                "callid": callid,
+                "members": [party.v2("ANSWER")],
+                "info": digit,
+                "flag": 0,
+                "infos": digit,
+                "sn": sn,
+            },
+        )
+        record = self._cdr(callid, start, ext, ext, 25, 20, "ANSWERED", "Internal", "", "", "", False)
+        return [*played[:end], key, *played[end:], self.new_cdr_report(record)]
 
     # --- report builders ------------------------------------------------------------------------------
     def call_failed_report(self, callid: str, party: Party, reason: str) -> Report:

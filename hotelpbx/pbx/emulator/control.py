@@ -76,11 +76,14 @@ def _alarm_ring(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _alarm_outcomes(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    """{"ext": "2101", "outcomes": ["no answer", "answered"]}: the guest's answer to the next alarm calls."""
+    """{"ext": "2101", "outcomes": ["no answer", "answered"]}: the guest's answer to the next alarm calls;
+    with "call": "playprompt", to the next prompts the app plays (["no answer", "key:1"])."""
     outcomes = body["outcomes"]
     if not isinstance(outcomes, list):
         raise ValueError("outcomes must be a list")
-    return {"ext": str(body["ext"]), "outcomes": emu.calls.alarm_outcomes.plan(str(body["ext"]), outcomes)}
+    plans = emu.calls.alarm_outcomes
+    plan = plans.plan_prompt if body.get("call") == "playprompt" else plans.plan
+    return {"ext": str(body["ext"]), "outcomes": plan(str(body["ext"]), outcomes)}
 
 
 def _call_fail(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
