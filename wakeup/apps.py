@@ -22,6 +22,7 @@ class WakeupConfig(AppConfig):
             "alerts",
             "acknowledge",
             "report",
+            "stay_panel",
         ):
             policy.register(f"wakeup:{name}", policy.DESK)
         signals.stay_moved.connect(receivers.follow_move, dispatch_uid="wakeup.follow_move")

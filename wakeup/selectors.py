@@ -70,6 +70,21 @@ def stay_for_room(number: str) -> Stay | None:
     )
 
 
+def stay_page(pk: int) -> Stay | None:
+    return Stay.objects.select_related("room", "guest").filter(pk=pk).first()
+
+
+def stay_wakeups(stay: Stay) -> list[WakeupCall]:
+    """The stay's wake-ups from today on (and any that still need the desk)."""
+    start, _ = _day_bounds(timing.hotel_now().date())
+    return list(
+        WakeupCall.objects.filter(stay=stay)
+        .filter(Q(due_at__gte=start) | Q(status__in=NEEDS_ATTENTION))
+        .select_related("room")
+        .order_by("due_at")
+    )
+
+
 def wakeup_page(pk: int) -> WakeupCall | None:
     return WakeupCall.objects.select_related("room", "stay__guest").filter(pk=pk).first()
 

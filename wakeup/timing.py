@@ -29,6 +29,12 @@ def hotel_zone() -> ZoneInfo:
     return ZoneInfo(settings.HOTEL_TIME_ZONE)
 
 
+def hotel_now() -> datetime:
+    from django.utils import timezone
+
+    return timezone.now().astimezone(hotel_zone())
+
+
 def pbx_zone() -> ZoneInfo:
     return ZoneInfo(settings.PBX_TIME_ZONE)
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("report/", views.report, name="report"),
+    path("stays/<int:pk>/", views.stay_panel, name="stay_panel"),
 ]

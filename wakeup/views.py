@@ -159,6 +159,22 @@ def acknowledge(request, pk: int):
 
 
 @require_GET
+def stay_panel(request, pk: int):
+    """The wake-ups of one stay, for its page and its room's page (loaded there by htmx)."""
+    from datetime import timedelta
+
+    stay = selectors.stay_page(pk)
+    if stay is None:
+        raise Http404("There is no such stay.")
+    context = {
+        "stay": stay,
+        "wakeups": selectors.stay_wakeups(stay),
+        "tomorrow": hotel_today() + timedelta(days=1),
+    }
+    return render_page(request, "wakeup/_stay_panel.html", context)
+
+
+@require_GET
 def report(request):
     from datetime import timedelta
 

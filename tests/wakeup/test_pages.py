@@ -143,3 +143,19 @@ def test_the_compliance_report_counts_the_day(desk_client, clock):
 
 def test_housekeeping_cannot_open_the_wake_up_board(housekeeping_client):
     assert housekeeping_client.get(reverse("wakeup:board")).status_code == 403
+
+
+def test_the_stay_and_room_pages_show_the_stays_wake_ups_and_set_one(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))
+    panel_url = reverse("wakeup:stay_panel", args=[stay.pk])
+    assert panel_url in desk_client.get(reverse("rooms:stay_detail", args=[stay.pk])).content.decode()
+    assert panel_url in desk_client.get(reverse("rooms:room_detail", args=["301"])).content.decode()
+
+    panel = desk_client.get(panel_url).content.decode()
+    assert "Fri 12 Jun 06:30" in panel and "Scheduled" in panel and 'name="room" value="301"' in panel
+
+    desk_client.post(
+        reverse("wakeup:create"), {"room": "301", "recurrence": "once", "day": "2026-06-11", "clock": "07:00"}
+    )
+    assert "Thu 11 Jun 07:00" in desk_client.get(panel_url).content.decode()
