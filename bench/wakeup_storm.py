@@ -184,7 +184,52 @@ def run(emu, extensions: list[str]) -> None:
     )
     print(
         f"  config pacing: {os.environ.get('PBX_CONFIG_CALLS_PER_SECOND', 'default 5')}/s "
-        "(wakeupcall/create is a configuration change)"
+        "(wakeupcall/create is a configuration change)",
+        flush=True,
+    )
+    confirmed_mode(emu, baseline)
+
+
+def confirmed_mode(emu, baseline: float) -> None:
+    """The same rooms, a confirmed-mode wake-up each for one minute: the app rings every room itself."""
+    import time_machine
+    from django.utils import timezone
+
+    from hotelpbx.core.timeutil import hotel_zone
+    from rooms.models import Stay
+    from wakeup import dispatch, services
+    from wakeup.models import WakeupCall, WakeupMode
+
+    due = timezone.localtime(timezone.now() + timedelta(minutes=5), hotel_zone()).replace(
+        second=0, microsecond=0
+    )
+    for stay in Stay.objects.select_related("room", "guest"):
+        services.wakeup_set(stay=stay, day=due.date(), clock=due.time(), mode=WakeupMode.CONFIRMED)
+    emu.reset_logs()
+    with time_machine.travel(due, tick=True):  # the due minute has come (for the app and the PBX alike)
+        started = time.monotonic()
+        while time.monotonic() - started < 600:
+            dispatch.dispatch_due()
+            rung = WakeupCall.objects.filter(mode=WakeupMode.CONFIRMED).exclude(ring_command_id=None).count()
+            sent = sum(
+                1 for r in emu.requests_log if r.get("path") in ("call/playprompt", "extension/playprompt")
+            )
+            if sent >= WAKEUPS or (rung >= WAKEUPS and sent >= rung):
+                break
+        last_ring = time.monotonic() - started
+    played = Counter(
+        r["body"].get("number") or r["body"].get("extid")
+        for r in emu.requests_log
+        if r.get("path") in ("call/playprompt", "extension/playprompt") and r.get("body")
+    )
+    requests = [r for r in emu.requests_log if r.get("path") not in ("login", "heartbeat")]
+    refused = sum(1 for r in emu.requests_log if r.get("errno"))
+    print(f"wake-up storm, confirmed mode: {WAKEUPS} wake-ups due {due:%H:%M}, the app rings each room")
+    print(f"  rooms rung {len(played)}/{WAKEUPS}; from the due minute to the last ring {last_ring:7.1f} s")
+    print(f"  ratio last-ring/baseline: {last_ring / baseline:.1f}x")
+    print(f"  PBX API requests per wake-up: {len(requests) / WAKEUPS:.2f}  (playprompt)")
+    print(
+        f"  refused (any errno): {refused}; rooms rung more than once: {sum(1 for n in played.values() if n > 1)}"
     )
 
 
