@@ -228,9 +228,8 @@ def confirmed_mode(emu, baseline: float) -> None:
     print(f"  rooms rung {len(played)}/{WAKEUPS}; from the due minute to the last ring {last_ring:7.1f} s")
     print(f"  ratio last-ring/baseline: {last_ring / baseline:.1f}x")
     print(f"  PBX API requests per wake-up: {len(requests) / WAKEUPS:.2f}  (playprompt)")
-    print(
-        f"  refused (any errno): {refused}; rooms rung more than once: {sum(1 for n in played.values() if n > 1)}"
-    )
+    twice = sum(1 for n in played.values() if n > 1)
+    print(f"  refused (any errno): {refused}; rooms rung more than once: {twice}")
 
 
 if __name__ == "__main__":
