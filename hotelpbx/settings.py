@@ -448,3 +448,42 @@ MINIBAR_DTMF_PREFIX = env.str("MINIBAR_DTMF_PREFIX", default="*7")
 INVOICE_MASK_DIGITS = env.int("INVOICE_MASK_DIGITS", default=3)
 # Check-out waits this long for a call in progress on the room phone to end (its charge arrives with it).
 CHECKOUT_CALL_WAIT_SECONDS = env.float("CHECKOUT_CALL_WAIT_SECONDS", default=5.0)
+# --- Wake-up calls -----------------------------------------------------------------------------------
+# "alarm": the PBX rings the room (wakeupcall/*); "confirmed": the app rings it and needs a key press.
+WAKEUP_MODE = env.str("WAKEUP_MODE", default="alarm")
+WAKEUP_DEFAULT_ATTEMPTS = env.int("WAKEUP_DEFAULT_ATTEMPTS", default=3)  # 1-3 calls per wake-up
+WAKEUP_DEFAULT_INTERVAL_MINUTES = env.int("WAKEUP_DEFAULT_INTERVAL_MINUTES", default=5)
+# The guest's language -> the PBX custom prompt played, "en=wakeup_en;de=wakeup_de"; a language not
+# listed gets WAKEUP_DEFAULT_PROMPT (empty: the PBX's own prompt).
+WAKEUP_PROMPTS = dict(
+    item.split("=", 1) for item in env.str("WAKEUP_PROMPTS", default="").split(";") if "=" in item
+)
+WAKEUP_DEFAULT_PROMPT = env.str("WAKEUP_DEFAULT_PROMPT", default="")
+# A wake-up must be at least this far ahead when it is set.
+WAKEUP_MIN_LEAD_SECONDS = env.int("WAKEUP_MIN_LEAD_SECONDS", default=120)
+# A one-time PBX alarm holds a clock time and no date: it is pushed inside the 24 h before it is due,
+# from this long after due-24h (clock skew between the app and the PBX), and never after its time.
+WAKEUP_PUSH_MARGIN_SECONDS = env.int("WAKEUP_PUSH_MARGIN_SECONDS", default=300)
+# Still not confirmed on the PBX this long before it is due: the desk is alerted ("at risk").
+WAKEUP_AT_RISK_SECONDS = env.int("WAKEUP_AT_RISK_SECONDS", default=900)
+# After the last ring is due, how long to wait for the PBX's report before "no result from the PBX".
+WAKEUP_RESULT_GRACE_SECONDS = env.int("WAKEUP_RESULT_GRACE_SECONDS", default=180)
+# The caller number the PBX's alarm calls show in their call records; empty: any caller that is not a
+# room's extension.
+WAKEUP_ALARM_CALLER = env.str("WAKEUP_ALARM_CALLER", default="")
+# An alert nobody acknowledged after this many minutes goes to the manager too.
+WAKEUP_MANAGER_AFTER_MINUTES = env.int("WAKEUP_MANAGER_AFTER_MINUTES", default=10)
+# Confirmed mode: times the guest may press 2 to snooze (each snooze rings again after the interval);
+# how long after ringing a call's reports must have arrived; how late a ring may still go out.
+WAKEUP_SNOOZE_MAX = env.int("WAKEUP_SNOOZE_MAX", default=2)
+WAKEUP_RING_RESULT_SECONDS = env.int("WAKEUP_RING_RESULT_SECONDS", default=120)
+WAKEUP_LATE_RING_SECONDS = env.int("WAKEUP_LATE_RING_SECONDS", default=300)
+# How often the dispatcher claims due wake-ups, and how often every occupied room's alarms are read.
+WAKEUP_DISPATCH_SECONDS = env.float("WAKEUP_DISPATCH_SECONDS", default=10.0)
+WAKEUP_SURVEY_SECONDS = env.float("WAKEUP_SURVEY_SECONDS", default=900.0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "wakeup-dispatch": {"task": "wakeup.tasks.dispatch_due", "schedule": WAKEUP_DISPATCH_SECONDS},
+        "wakeup-survey": {"task": "wakeup.tasks.survey_alarms", "schedule": WAKEUP_SURVEY_SECONDS},
+    }
+)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("pbx/", include("hotelpbx.pbx.urls")),
     path("api/", include("hotelpbx.partners.api.urls")),
     path("billing/", include("billing.urls")),
+    path("wakeups/", include("wakeup.urls")),
     path("", include("rooms.urls")),
 ]

@@ -541,7 +541,7 @@ def stay_check_out(
             + (" (early departure)" if stay.early_departure else ""),
         )
         phone_sync(room, change=PhoneChange.CHECK_OUT)
-        stay_checked_out.send(Stay, stay=stay)
+        stay_checked_out.send(sender=Stay, stay=stay, room=room, by=by)
     return stay
 
 
@@ -621,7 +621,7 @@ def stay_move(
         new_room.save(update_fields=["updated_at"])  # now occupied
         phone_sync(old_room, change=PhoneChange.CHECK_OUT)
         phone_sync(new_room, change=PhoneChange.CHECK_IN)
-        stay_moved.send(Stay, stay=stay, from_room=old_room, to_room=new_room)
+        stay_moved.send(sender=Stay, stay=stay, from_room=old_room, to_room=new_room, by=by)
     return stay
 
 

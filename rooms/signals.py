@@ -6,11 +6,11 @@ writes rows (a webhook delivery) commits or rolls back with the change itself. R
 
 from django.dispatch import Signal
 
-# sender: the Stay model; kwargs: stay
+# sender: the Stay model; kwargs: stay (and, where the service knows them, room, by)
 stay_checked_in = Signal()
-stay_checked_out = Signal()
+stay_checked_out = Signal()  # also room, by
 stay_cancelled = Signal()
-# kwargs: stay, from_room, to_room
+# kwargs: stay, from_room, to_room, by
 stay_moved = Signal()
 # sender: the Room model; kwargs: room, from_status, to_status, field ("housekeeping", "service", "dnd")
 room_status_changed = Signal()

@@ -50,9 +50,22 @@ def _check_scheduler() -> tuple[bool, str]:
     return True, f"ok ({int(age.total_seconds())} s ago)"
 
 
+# Apps add their own readiness checks (name -> () -> (ok, message)) from their AppConfig.ready().
+EXTRA_CHECKS: dict = {}
+
+
+def register_check(name: str, check) -> None:
+    EXTRA_CHECKS[name] = check
+
+
 @never_cache
 def readyz(request):
     checks = {"database": _check_database(), "broker": _check_broker(), "scheduler": _check_scheduler()}
+    for name, check in EXTRA_CHECKS.items():
+        try:
+            checks[name] = check()
+        except Exception as exc:  # a broken check says so; it never turns readiness into a 500
+            checks[name] = (False, f"check failed: {exc.__class__.__name__}")
     ready = all(ok for ok, _ in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": {k: v[1] for k, v in checks.items()}}
     return JsonResponse(body, status=200 if ready else 503)

@@ -1,6 +1,7 @@
 """The outbox: commands are rows written with the change that causes them, applied per extension in order.
 
-Writing: the typed calls below (`sync`, `check_in`, `checkout`, `set_alarm`, ...) take a plain
+Writing: the typed calls below (`sync`, `check_in`, `checkout`, `set_alarm`, the wake-up calls
+`push_wakeup_alarm` ...) take a plain
 `DesiredExtension` or an extension number, ask `plan` how the configured PBX is told, and add one row
 per step (`enqueue`) inside the caller's transaction. After the commit a task drains the extension.
 
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from . import alarms, plan, routes, tasks
+from . import alarms, plan, routes, tasks, wakeup_ops
 from .client import PbxClient, get_client
 from .config import PbxConfig
 from .desired import DesiredExtension
@@ -153,6 +154,50 @@ def remove_alarm(extension: str, *, alarm_key: str, reason: str) -> PbxCommand |
     return enqueue(extension, CommandOp.ALARM_REMOVE, {"alarm_key": str(alarm_key)}, reason=reason)
 
 
+# wake-up calls (the wake-up app's view of alarms; results are read in wakeup_ops)
+
+
+def push_wakeup_alarm(
+    extension: str,
+    *,
+    time_hhmm: str,
+    kind: str = "onetime",
+    weekdays: tuple[int, ...] | list[int] = (),
+    prompt: str = "",
+    repeats: int = 3,
+    interval_minutes: int = 5,
+    not_after: datetime | None = None,
+    reason: str = "",
+):
+    payload = {
+        "time": time_hhmm,
+        "kind": kind,
+        "weekdays": sorted(wakeup_ops._TO_PBX_DAY[d] for d in weekdays),
+        "prompt": prompt,
+        "repeats": int(repeats),
+        "interval": int(interval_minutes),
+        "not_after": not_after.isoformat() if not_after else "",
+    }
+    return enqueue(extension, wakeup_ops.SET, payload, reason=reason or "wake-up alarm")
+
+
+def drop_wakeup_alarm(extension: str, *, time_hhmm: str, reason: str = ""):
+    return enqueue(extension, wakeup_ops.REMOVE, {"time": time_hhmm}, reason=reason or "wake-up removed")
+
+
+def query_wakeup_alarms(extension: str, *, reason: str = ""):
+    return enqueue(extension, wakeup_ops.QUERY, {}, reason=reason or "wake-up check")
+
+
+def ring_wakeup_prompt(extension: str, *, prompt: str = "", reason: str = ""):
+    return enqueue(
+        extension,
+        wakeup_ops.RING,
+        {"prompt": prompt or wakeup_ops.DEFAULT_PROMPT},
+        reason=reason or "wake-up call",
+    )
+
+
 # --- applying ------------------------------------------------------------------------------------------
 
 
@@ -176,6 +221,8 @@ def apply_command(command: PbxCommand, client: PbxClient, *, reclaimed: bool = F
         alarms.apply_set(number, payload, client)
     elif command.op == CommandOp.ALARM_REMOVE:
         alarms.apply_remove(number, payload, client)
+    elif command.op in wakeup_ops.OPS:
+        wakeup_ops.apply(command, client)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
 

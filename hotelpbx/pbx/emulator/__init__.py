@@ -86,7 +86,11 @@ Reports
 - Wake-up alarm call (undocumented): single party, v1 RING/ANSWER/BYE [ext] (v2 CallStatus RING/ANSWER/
   BYE), then NewCdr type Internal, callfrom ``wakeup_callfrom`` (default "wakeup"), callto the room,
   talk 30 s. Unanswered: up to ``repeats`` attempts ``repeatinterval`` minutes apart (each its own
-  callid and NO ANSWER CDR), all queued at once. ``alarm_answer`` decides for alarms rung by tick().
+  callid and NO ANSWER CDR), all queued at once. ``alarm_answer`` decides for alarms rung by tick();
+  per attempt, ``calls.alarm_outcomes.plan(ext, [...])`` (or POST /_emulator/alarm/outcomes) sets
+  "answered", "no answer" or "busy" (CallFailed "User busy", a BUSY CDR), and ``plan_prompt`` the
+  guest's answer to a playprompt: "key:1" (DTMF with the call's callid while it plays), "no key",
+  "no answer", "busy".
   A onetime alarm is deleted after its run; everyday/custom ones are rescheduled. An alarm whose time
   was skipped by a big clock jump rings once, at the next tick().
 - playprompt (v1 extension/playprompt, v2 call/playprompt): returns callid; reports start

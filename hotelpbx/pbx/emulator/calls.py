@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from .alarm_outcomes import AlarmOutcomes
 from .clock import Clock
 from .config import EmulatorConfig
 from .reports import V2_REASONS, Party, Report, extension_status
@@ -71,6 +72,7 @@ class CallSimulator:
         self.publish = publish
         self._seq = itertools.count(10)
         self._channel_seq = itertools.count(0x10)
+        self.alarm_outcomes = AlarmOutcomes()
 
     # --- identifiers ----------------------------------------------------------------------------------
     def new_callid(self) -> str:
@@ -257,16 +259,21 @@ class CallSimulator:
                 callids.append(callid)
                 party = self.ext_party(ext)
                 at = start + timedelta(minutes=interval * attempt)
-                reports += self._single_party_call(callid, party, answer)
-                talk = 30 if answer else 0
+                outcome = self.alarm_outcomes.take(ext, "answered" if answer else "no answer")
+                answered = outcome == "answered"
+                if outcome == "busy":
+                    reports.append(self.call_failed_report(callid, party, "User busy"))
+                else:
+                    reports += self._single_party_call(callid, party, answered)
+                talk = 30 if answered else 0
                 record = self._cdr(
                     callid,
                     at,
                     self.config.wakeup_callfrom,
                     ext,
-                    20 + talk,
+                    0 if outcome == "busy" else 20 + talk,
                     talk,
-                    "ANSWERED" if answer else "NO ANSWER",
+                    {"answered": "ANSWERED", "busy": "BUSY"}.get(outcome, "NO ANSWER"),
                     "Internal",
                     "",
                     "",
@@ -274,7 +281,7 @@ class CallSimulator:
                     False,
                 )
                 reports.append(self.new_cdr_report(record))
-                if answer:
+                if answered:
                     break
         self.publish(reports, delay)
         return callids
@@ -286,8 +293,13 @@ class CallSimulator:
             callid = self.new_callid()
             party = self.ext_party(ext)
             reason = fail_reason or ("DND" if extension.get("dnd") == "on" else None)
+            guest = self.alarm_outcomes.take_prompt(ext)
+            if guest == "busy":
+                reason = reason or "User busy"
             if reason:
                 reports = [self.call_failed_report(callid, party, reason)]
+            elif guest is not None and guest != "no key":
+                reports = self._prompt_with_guest(callid, party, ext, prompt, guest)
             else:
                 start = self.clock.now()
                 reports = self._single_party_call(callid, party, True, prompt=prompt)
@@ -295,6 +307,34 @@ class CallSimulator:
                 reports.append(self.new_cdr_report(record))
         self.publish(reports, delay)
         return callid
+
+    def _prompt_with_guest(
+        self, callid: str, party: Party, ext: str, prompt: str, guest: str
+    ) -> list[Report]:
+        """A played prompt the guest did not answer ("no answer"), or answered and keyed a digit ("key:1")."""
+        start = self.clock.now()
+        if guest == "no answer":
+            reports = self._single_party_call(callid, party, False)
+            record = self._cdr(callid, start, ext, ext, 30, 0, "NO ANSWER", "Internal", "", "", "", False)
+            return [*reports, self.new_cdr_report(record)]
+        digit = guest.split(":", 1)[1]
+        played = self._single_party_call(callid, party, True, prompt=prompt)
+        end = next(i for i, r in enumerate(played) if (r.v1 or {}).get("action") == "PlayPromptEnd")
+        sn = self.config.sn
+        key = Report(
+            {"action": "DTMF", "callid": callid, "call": [party.v1()], "info": digit, "flag": "0", "sn": sn},
+            {
+                "event": "DTMF",
+                "callid": callid,
+                "members": [party.v2("ANSWER")],
+                "info": digit,
+                "flag": 0,
+                "infos": digit,
+                "sn": sn,
+            },
+        )
+        record = self._cdr(callid, start, ext, ext, 25, 20, "ANSWERED", "Internal", "", "", "", False)
+        return [*played[:end], key, *played[end:], self.new_cdr_report(record)]
 
     # --- report builders ------------------------------------------------------------------------------
     def call_failed_report(self, callid: str, party: Party, reason: str) -> Report:

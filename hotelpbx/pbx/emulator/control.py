@@ -75,6 +75,17 @@ def _alarm_ring(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return {"callids": callids}
 
 
+def _alarm_outcomes(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    """{"ext": "2101", "outcomes": ["no answer", "answered"]}: the guest's answer to the next alarm calls;
+    with "call": "playprompt", to the next prompts the app plays (["no answer", "key:1"])."""
+    outcomes = body["outcomes"]
+    if not isinstance(outcomes, list):
+        raise ValueError("outcomes must be a list")
+    plans = emu.calls.alarm_outcomes
+    plan = plans.plan_prompt if body.get("call") == "playprompt" else plans.plan
+    return {"ext": str(body["ext"]), "outcomes": plan(str(body["ext"]), outcomes)}
+
+
 def _call_fail(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return {"callid": emu.fail_call(str(body["ext"]), str(body["reason"]), callid=body.get("callid"))}
 
@@ -133,6 +144,7 @@ POST: dict[str, Handler] = {
     "call/fail": _call_fail,
     "dtmf": _dtmf,
     "alarm/ring": _alarm_ring,
+    "alarm/outcomes": _alarm_outcomes,
     "tokens/expire": lambda emu, body: {"expired": emu.expire_tokens()},
     "reboot": lambda emu, body: emu.reboot() or {},
     "reports/drop": _drop,

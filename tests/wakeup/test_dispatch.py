@@ -1,0 +1,130 @@
+"""The dispatcher: due rows claimed with a compare-and-swap, so a killed or doubled dispatcher loses
+and doubles nothing; work missed while it was down is escalated, not done late."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from hotelpbx.pbx.models import PbxCommand
+from rooms.models import StayStatus
+from tests.factories import GuestFactory, StayFactory
+from wakeup import dispatch, services
+from wakeup.models import WakeupCall, WakeupStatus
+
+BERLIN = ZoneInfo("Europe/Berlin")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def link(settings):
+    settings.HOTEL_TIME_ZONE = settings.PBX_TIME_ZONE = "Europe/Berlin"
+    settings.PBX_URL = "http://127.0.0.1:9"  # commands are written; no worker applies them here
+
+
+def a_wakeup(clock=time(6, 30)):
+    stay = StayFactory(
+        arrival=date(2026, 6, 10),
+        departure=date(2026, 6, 13),
+        status=StayStatus.IN_HOUSE,
+        guest=GuestFactory(language="en"),
+    )
+    [wakeup] = services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=clock)
+    return wakeup
+
+
+def test_a_dispatcher_killed_after_its_claim_loses_nothing_and_doubles_nothing():
+    with time_machine.travel(datetime(2026, 6, 10, 20, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_wakeup()
+        lease = dispatch._claim(wakeup.pk, wakeup.next_action_at)  # ... and the process dies here
+        assert lease is not None
+
+        assert dispatch.dispatch_due() == {"surveys": 0, "to_manager": 0}  # leased: nobody takes it
+        assert not PbxCommand.objects.filter(op="alarm.set").exists()
+
+        traveller.shift(61)  # the lease ran out: the next run takes it over
+        assert dispatch.dispatch_due()["pushed"] == 1
+        traveller.shift(1)
+        dispatch.dispatch_due()
+
+    assert PbxCommand.objects.filter(op="alarm.set").count() == 1
+    wakeup.refresh_from_db()
+    assert wakeup.status == WakeupStatus.PUSHED and wakeup.pushes == 1
+
+
+def test_two_dispatchers_reading_the_same_row_claim_it_once():
+    with time_machine.travel(datetime(2026, 6, 10, 20, 0, tzinfo=BERLIN), tick=False):
+        wakeup = a_wakeup()
+        seen = WakeupCall.objects.get(pk=wakeup.pk).next_action_at
+        first, second = dispatch._claim(wakeup.pk, seen), dispatch._claim(wakeup.pk, seen)
+    assert first is not None and second is None
+
+
+def test_a_step_that_fails_half_way_writes_nothing(monkeypatch):
+    with time_machine.travel(datetime(2026, 6, 10, 20, 0, tzinfo=BERLIN), tick=False) as traveller:
+        a_wakeup()
+
+        def crash(*args, **kwargs):
+            raise RuntimeError("worker lost its database mid-step")
+
+        monkeypatch.setattr(dispatch.alarms, "query_alarms", crash)
+        with pytest.raises(RuntimeError):
+            dispatch.dispatch_due()
+        assert not PbxCommand.objects.exists()  # the alarm.set written before the crash was rolled back
+        monkeypatch.undo()
+        traveller.shift(61)
+        assert dispatch.dispatch_due()["pushed"] == 1
+    assert PbxCommand.objects.filter(op="alarm.set").count() == 1
+
+
+def test_work_missed_while_the_scheduler_was_down_is_escalated_not_pushed_late():
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_wakeup(clock=time(6, 30))
+        traveller.move_to(datetime(2026, 6, 11, 6, 31, tzinfo=BERLIN))  # beat was down until after 06:30
+        assert dispatch.dispatch_due()["escalated"] == 1
+
+    assert not PbxCommand.objects.filter(op="alarm.set").exists()
+    wakeup.refresh_from_db()
+    assert wakeup.status == WakeupStatus.ESCALATED
+    assert "scheduler down" in wakeup.alert.reason
+
+
+def test_an_alarm_not_confirmed_15_minutes_before_is_flagged_at_risk():
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_wakeup(clock=time(6, 30))
+        dispatch.dispatch_due()  # pushed; no worker applies it
+        traveller.move_to(datetime(2026, 6, 11, 6, 16, tzinfo=BERLIN))
+        dispatch.dispatch_due()
+
+    wakeup.refresh_from_db()
+    assert wakeup.status == WakeupStatus.PUSHED
+    assert wakeup.alert.open and "At risk" in wakeup.alert.reason
+
+
+def test_an_unacknowledged_alert_goes_to_the_manager_after_m_minutes(settings):
+    settings.WAKEUP_MANAGER_AFTER_MINUTES = 10
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_wakeup(clock=time(6, 30))
+        traveller.move_to(datetime(2026, 6, 11, 6, 31, tzinfo=BERLIN))
+        dispatch.dispatch_due()
+        traveller.shift(9 * 60)
+        assert dispatch.dispatch_due()["to_manager"] == 0
+        traveller.shift(61)
+        assert dispatch.dispatch_due()["to_manager"] == 1
+    wakeup.refresh_from_db()
+    assert wakeup.alert.to_manager_at is not None
+
+
+def test_readyz_says_so_when_wake_up_work_is_overdue(client):
+    from hotelpbx.core.tasks import beat_heartbeat
+
+    with time_machine.travel(datetime(2026, 6, 10, 20, 0, tzinfo=BERLIN), tick=False) as traveller:
+        a_wakeup()
+        beat_heartbeat()
+        assert client.get("/readyz").json()["checks"]["wakeups"].startswith("ok")
+        traveller.shift(90)  # nobody dispatched it
+        beat_heartbeat()
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "overdue" in response.json()["checks"]["wakeups"]

@@ -1,0 +1,161 @@
+"""The desk's wake-up board, the alert strip on every desk page, and the daily report."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from rooms.models import StayStatus
+from tests.factories import GuestFactory, StayFactory
+from wakeup import dispatch, services
+from wakeup.models import WakeupCall, WakeupStatus
+
+BERLIN = ZoneInfo("Europe/Berlin")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def berlin(settings):
+    settings.HOTEL_TIME_ZONE = settings.PBX_TIME_ZONE = "Europe/Berlin"
+    settings.PBX_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(datetime(2026, 6, 11, 5, 0, tzinfo=BERLIN), tick=False) as traveller:
+        yield traveller
+
+
+def guest_in(room_number: str, name: str, language="fr"):
+    from tests.factories import RoomFactory
+
+    return StayFactory(
+        room=RoomFactory(number=room_number, floor=int(room_number[0])),
+        arrival=date(2026, 6, 10),
+        departure=date(2026, 6, 13),
+        status=StayStatus.IN_HOUSE,
+        guest=GuestFactory(last_name=name, first_name="", language=language),
+    )
+
+
+def test_the_desk_sets_a_wake_up_from_the_quick_form(desk_client, front_desk_user, clock):
+    guest_in("301", "Dupont")
+    response = desk_client.post(
+        reverse("wakeup:create"),
+        {"room": "301", "day": "2026-06-11", "clock": "06:45", "recurrence": "once", "attempts": "2"},
+    )
+    assert response.status_code == 302
+    wakeup = WakeupCall.objects.get()
+    assert (wakeup.due_at, wakeup.attempts_allowed, wakeup.set_by) == (
+        datetime(2026, 6, 11, 6, 45, tzinfo=BERLIN),
+        2,
+        front_desk_user,
+    )
+    page = desk_client.get(reverse("wakeup:board")).content.decode()
+    assert "06:45" in page and "Dupont" in page and "FR" in page and "Scheduled" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"room": "301", "day": "2026-06-11", "clock": "04:00"}, "already passed"),
+        ({"room": "301", "day": "2026-06-11", "clock": "05:01"}, "at least 2 minutes ahead"),
+        ({"room": "301", "day": "2026-06-20", "clock": "07:00"}, "outside the stay"),
+        ({"room": "999", "day": "2026-06-11", "clock": "07:00"}, "Nobody is in house in room 999"),
+        ({"room": "301", "day": "11/06/2026", "clock": "7 o'clock"}, "Enter a valid"),
+    ],
+)
+def test_bad_wake_ups_get_a_clear_error_and_nothing_is_stored(desk_client, clock, fields, message):
+    guest_in("301", "Dupont")
+    response = desk_client.post(reverse("wakeup:create"), {"recurrence": "once", **fields})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not WakeupCall.objects.exists()
+
+
+def test_failed_wake_ups_are_on_top_of_the_board_and_the_alert_is_on_every_desk_page(desk_client, clock):
+    early = services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(5, 10))[0]
+    services.wakeup_set(stay=guest_in("302", "Martin"), day=date(2026, 6, 11), clock=time(5, 5))
+    clock.move_to(datetime(2026, 6, 11, 5, 11, tzinfo=BERLIN))  # 05:10 was never sent: scheduler down
+    WakeupCall.objects.filter(pk=early.pk).update(next_action_at=datetime(2026, 6, 11, 5, 11, tzinfo=BERLIN))
+    WakeupCall.objects.exclude(pk=early.pk).update(next_action_at=None)
+    dispatch.dispatch_due()
+
+    board = desk_client.get(reverse("wakeup:board_partial"), HTTP_HX_REQUEST="true").content.decode()
+    assert board.index("Dupont") < board.index("Martin")  # the failed one first, though it is later
+    assert "Escalated to the desk" in board
+
+    strip = desk_client.get(reverse("wakeup:alerts")).content.decode()
+    assert "Wake-up room 301" in strip and 'data-open-alerts="1"' in strip
+    room_board = desk_client.get(reverse("rooms:board")).content.decode()
+    assert reverse("wakeup:alerts") in room_board  # every desk page loads the strip
+
+
+def test_an_alert_is_acknowledged_by_a_named_person_who_says_what_was_done(
+    desk_client, front_desk_user, clock
+):
+    wakeup = services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(5, 10))[0]
+    clock.move_to(datetime(2026, 6, 11, 5, 11, tzinfo=BERLIN))
+    dispatch.dispatch_due()
+    alert = WakeupCall.objects.get(pk=wakeup.pk).alert
+    url = reverse("wakeup:acknowledge", args=[alert.pk])
+
+    refused = desk_client.post(url, {"action_taken": ""}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400 and "Write what was done" in refused.content.decode()
+
+    done = desk_client.post(url, {"action_taken": "Called room 301, guest awake"}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and "Wake-up room 301" not in done.content.decode()
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == front_desk_user and alert.action_taken == "Called room 301, guest awake"
+    assert WakeupCall.objects.get(pk=wakeup.pk).status == WakeupStatus.HANDLED
+    board = desk_client.get(reverse("wakeup:board")).content.decode()
+    assert "Handled by desk: Called room 301, guest awake" in board
+
+
+def test_change_and_cancel_from_the_board(desk_client, clock):
+    wakeup = services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(7, 0))[0]
+    desk_client.post(reverse("wakeup:change", args=[wakeup.pk]), {"day": "2026-06-11", "clock": "06:15"})
+    wakeup.refresh_from_db()
+    assert wakeup.due_at == datetime(2026, 6, 11, 6, 15, tzinfo=BERLIN)
+    desk_client.post(reverse("wakeup:cancel", args=[wakeup.pk]))
+    wakeup.refresh_from_db()
+    assert wakeup.status == WakeupStatus.CANCELLED
+    again = desk_client.post(reverse("wakeup:cancel", args=[wakeup.pk]), follow=True)
+    assert "has not rung yet" in again.content.decode()
+
+
+def test_the_compliance_report_counts_the_day(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    answered, failed, _ = (
+        services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(h, 0))[0] for h in (6, 7, 8)
+    )
+    WakeupCall.objects.filter(pk=answered.pk).update(status=WakeupStatus.ANSWERED)
+    failed_row = WakeupCall.objects.get(pk=failed.pk)
+    failed_row.status = WakeupStatus.NO_ANSWER
+    services.escalate(failed_row, "Not answered after 3 call(s)")
+    page = desk_client.get(reverse("wakeup:report") + "?day=2026-06-11").content.decode()
+    assert "Thu 11 Jun" in page
+    row = page[page.index("Thu 11 Jun") :].split("</tr>")[0]
+    assert [c.split("<")[0] for c in row.split("<td>")[1:]] == ["3", "1", "0", "1", "1", "0", "0"]
+
+
+def test_housekeeping_cannot_open_the_wake_up_board(housekeeping_client):
+    assert housekeeping_client.get(reverse("wakeup:board")).status_code == 403
+
+
+def test_the_stay_and_room_pages_show_the_stays_wake_ups_and_set_one(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))
+    panel_url = reverse("wakeup:stay_panel", args=[stay.pk])
+    assert panel_url in desk_client.get(reverse("rooms:stay_detail", args=[stay.pk])).content.decode()
+    assert panel_url in desk_client.get(reverse("rooms:room_detail", args=["301"])).content.decode()
+
+    panel = desk_client.get(panel_url).content.decode()
+    assert "Fri 12 Jun 06:30" in panel and "Scheduled" in panel and 'name="room" value="301"' in panel
+
+    desk_client.post(
+        reverse("wakeup:create"), {"room": "301", "recurrence": "once", "day": "2026-06-11", "clock": "07:00"}
+    )
+    assert "Thu 11 Jun 07:00" in desk_client.get(panel_url).content.decode()

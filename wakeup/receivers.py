@@ -1,0 +1,11 @@
+"""Wake-ups follow their stay: moved with a room move, ended by check-out (inside that transaction)."""
+
+from . import services
+
+
+def follow_move(sender, *, stay, from_room, to_room, by=None, **kwargs) -> None:
+    services.follow_move(stay=stay, to_room=to_room, by=by)
+
+
+def end_with_stay(sender, *, stay, room, by=None, **kwargs) -> None:
+    services.end_with_stay(stay=stay, by=by)

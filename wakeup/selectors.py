@@ -1,0 +1,93 @@
+"""Reads for the wake-up board, the desk's alerts and the daily compliance report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from rooms.models import Stay, StayStatus
+
+from . import timing
+from .models import OPEN_STATUSES, WakeupAlert, WakeupCall, WakeupStatus
+
+S = WakeupStatus
+NEEDS_ATTENTION = (S.ESCALATED, S.NO_ANSWER, S.BUSY, S.FAILED, S.NO_RESULT, S.HEARD)
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timing.local_to_utc(day, time(0, 0)).at
+    end = timing.local_to_utc(day + timedelta(days=1), time(0, 0)).at
+    return start, end
+
+
+def board_day(day: date) -> list[WakeupCall]:
+    """The day's wake-ups by time, the ones that need the desk on top, with the guest's name."""
+    start, end = _day_bounds(day)
+    return list(
+        WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end)
+        .select_related("room", "stay__guest", "alert", "alert__acknowledged_by", "set_by")
+        .prefetch_related("attempts")
+        .annotate(
+            attention=Case(
+                When(status__in=NEEDS_ATTENTION, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("attention", "due_at", "room__number")
+    )
+
+
+def open_alerts() -> list[WakeupAlert]:
+    return list(
+        WakeupAlert.objects.filter(acknowledged_at__isnull=True)
+        .select_related("wakeup__room", "wakeup__stay__guest")
+        .order_by("raised_at")
+    )
+
+
+def compliance(day: date) -> dict[str, int]:
+    """Per day: set, answered, confirmed by the guest, failed, escalated (and handled by staff)."""
+    start, end = _day_bounds(day)
+    rows = WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end).exclude(status=S.CANCELLED)
+    failed_alert = Q(status__in=[S.ESCALATED, S.HANDLED]) & ~Q(alert__reason__startswith="At risk")
+    return {
+        "set": rows.count(),
+        "answered": rows.filter(status=S.ANSWERED).count(),
+        "confirmed": rows.filter(status=S.GUEST_CONFIRMED).count(),
+        "failed": rows.filter(Q(status__in=NEEDS_ATTENTION) | failed_alert).count(),
+        "escalated": rows.filter(alert__isnull=False).count(),
+        "handled": rows.filter(status=S.HANDLED).count(),
+        "open": rows.filter(status__in=OPEN_STATUSES).count(),
+        "cancelled": WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end, status=S.CANCELLED).count(),
+    }
+
+
+def stay_for_room(number: str) -> Stay | None:
+    return (
+        Stay.objects.filter(room__number=number, status=StayStatus.IN_HOUSE)
+        .select_related("room", "guest")
+        .first()
+    )
+
+
+def stay_page(pk: int) -> Stay | None:
+    return Stay.objects.select_related("room", "guest").filter(pk=pk).first()
+
+
+def stay_wakeups(stay: Stay) -> list[WakeupCall]:
+    """The stay's wake-ups from today on (and any that still need the desk)."""
+    start, _ = _day_bounds(timing.hotel_now().date())
+    return list(
+        WakeupCall.objects.filter(stay=stay)
+        .filter(Q(due_at__gte=start) | Q(status__in=NEEDS_ATTENTION))
+        .select_related("room")
+        .order_by("due_at")
+    )
+
+
+def wakeup_page(pk: int) -> WakeupCall | None:
+    return WakeupCall.objects.select_related("room", "stay__guest").filter(pk=pk).first()
+
+
+def alert_page(pk: int) -> WakeupAlert | None:
+    return WakeupAlert.objects.select_related("wakeup__room").filter(pk=pk).first()
