@@ -68,7 +68,7 @@ def test_a_step_that_fails_half_way_writes_nothing(monkeypatch):
         def crash(*args, **kwargs):
             raise RuntimeError("worker lost its database mid-step")
 
-        monkeypatch.setattr(dispatch.alarms, "query_alarms", crash)
+        monkeypatch.setattr(dispatch.commands, "query_wakeup_alarms", crash)
         with pytest.raises(RuntimeError):
             dispatch.dispatch_due()
         assert not PbxCommand.objects.exists()  # the alarm.set written before the crash was rolled back
