@@ -1,9 +1,9 @@
 """The outbox: commands are rows written with the change that causes them, applied per extension in order.
 
-Writing: the typed calls below (`sync`, `check_in`, `checkout`, `set_alarm`, the wake-up calls
-`push_wakeup_alarm` ...) take a plain
-`DesiredExtension` or an extension number, ask `plan` how the configured PBX is told, and add one row
-per step (`enqueue`) inside the caller's transaction. After the commit a task drains the extension.
+Writing: the typed calls below (`sync`, `check_in`, `checkout`, `set_dnd`, the wake-up calls
+`push_wakeup_alarm` ...) take a plain `DesiredExtension` or an extension number, ask `plan` how the
+configured PBX is told, and add one row per step (`enqueue`) inside the caller's transaction.
+After the commit a task drains the extension.
 
 Applying: `drain_extension` claims the extension's first open row (compare-and-swap), applies it through
 the client and goes on in `seq` order; a temporary failure waits with backoff and blocks only its own
@@ -13,14 +13,13 @@ extension. Every op (`CommandOp`) is idempotent: applied twice it leaves the PBX
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from . import alarms, plan, routes, tasks, wakeup_ops
+from . import plan, routes, tasks, wakeup_ops
 from .client import PbxClient, get_client
 from .config import PbxConfig
 from .desired import DesiredExtension
@@ -116,44 +115,6 @@ def set_display_name(extension: str, *, name: str, reason: str) -> None:
         _enqueue_steps(extension, plan.display_name_steps(name), reason)
 
 
-def set_alarm(
-    extension: str,
-    *,
-    alarm_key: str,
-    time_hhmm: str,
-    kind: str = "onetime",
-    weekdays: Iterable[str] | None = None,
-    prompt: str = "",
-    repeats: int = 3,
-    interval_minutes: int = 5,
-    reason: str,
-) -> PbxCommand | None:
-    """Create or change the extension's wake-up alarm named `alarm_key` (the caller's own name for it,
-    e.g. a booking id): `time_hhmm` is the PBX's wall time "HH:MM"; `kind` is the PBX's alarm type
-    ("onetime", or a repeating one with `weekdays`); `prompt` a PBX prompt name ("" for its default);
-    the PBX rings `repeats` times, `interval_minutes` apart. Applied in order with the extension's
-    other commands; None while no PBX is configured."""
-    if not PbxConfig.link_enabled():
-        return None
-    payload = {
-        "alarm_key": str(alarm_key),
-        "time": time_hhmm,
-        "kind": kind,
-        "weekdays": list(weekdays) if weekdays is not None else None,
-        "prompt": prompt,
-        "repeats": int(repeats),
-        "interval_minutes": int(interval_minutes),
-    }
-    return enqueue(extension, CommandOp.ALARM_SET, payload, reason=reason)
-
-
-def remove_alarm(extension: str, *, alarm_key: str, reason: str) -> PbxCommand | None:
-    """Delete the extension's wake-up alarm named `alarm_key` (nothing there is not a failure)."""
-    if not PbxConfig.link_enabled():
-        return None
-    return enqueue(extension, CommandOp.ALARM_REMOVE, {"alarm_key": str(alarm_key)}, reason=reason)
-
-
 # wake-up calls (the wake-up app's view of alarms; results are read in wakeup_ops)
 
 
@@ -211,16 +172,10 @@ def apply_command(command: PbxCommand, client: PbxClient, *, reclaimed: bool = F
         client.extension_update(number, **fields)
     elif command.op == CommandOp.HOTEL_CHECKOUT:
         client.hotel_checkout([number])
-        alarms.forget(number)
     elif command.op == CommandOp.EXTENSION_VACATE:
         client.vacate_extension(number)
-        alarms.forget(number)
     elif command.op == CommandOp.ROUTE_MEMBERS:
         routes.apply_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
-    elif command.op == CommandOp.ALARM_SET:
-        alarms.apply_set(number, payload, client)
-    elif command.op == CommandOp.ALARM_REMOVE:
-        alarms.apply_remove(number, payload, client)
     elif command.op in wakeup_ops.OPS:
         wakeup_ops.apply(command, client)
     else:

@@ -83,8 +83,6 @@ class CommandOp(models.TextChoices):
     HOTEL_CHECKOUT = "hotel.checkout", "Check-out (hotel/checkout)"  # {}
     EXTENSION_VACATE = "extension.vacate", "Empty the extension, keep its routes"  # {}
     ROUTE_MEMBERS = "outroute.members", "Outbound route membership"  # {"routes": [..], "managed": [..]}
-    ALARM_SET = "wakeupcall.set", "Set a wake-up alarm"  # {"alarm_key": .., "time": "HH:MM", ...}
-    ALARM_REMOVE = "wakeupcall.remove", "Remove a wake-up alarm"  # {"alarm_key": ..}
 
 
 class PbxCommand(models.Model):
@@ -235,20 +233,3 @@ class RouteGap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.extension}: missing {', '.join(self.missing) or '-'}"
-
-
-class PbxAlarm(models.Model):
-    """Which PBX alarm (`wakeupid`) carries a hotel's alarm: the PBX numbers alarms itself."""
-
-    extension = models.CharField(max_length=16)
-    alarm_key = models.CharField(max_length=64, help_text="The caller's name for the alarm.")
-    wakeupid = models.CharField(max_length=16)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["extension", "alarm_key"], name="one_pbx_alarm_per_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.extension} {self.alarm_key} -> {self.wakeupid}"
