@@ -13,6 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from rooms.models import HousekeepingStatus, Room
+from rooms.services import room_set_status
 from tests.factories import (
     GuestFactory,
     RoomFactory,
@@ -215,7 +216,7 @@ def test_the_board_filters_and_refreshes_under_the_csp(hotel, fast_board, desk_p
     page.fill("#id_q", "")
     expect(page.locator("[data-room]")).to_have_count(4)
     page.evaluate("window.__sameBoard = true")
-    Room.objects.filter(number="102").update(housekeeping_status=HousekeepingStatus.CLEAN)
+    room_set_status(room=Room.objects.get(number="102"), status=HousekeepingStatus.CLEAN)
     expect(page.locator('[data-room="102"]').first).to_have_attribute(
         "data-hk-status", "clean", timeout=10_000
     )
