@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from billing.models import CallRecord, FolioLine
 from billing.services import tariff_import
-from hotelpbx.pbx import event_tasks
+from hotelpbx.pbx import tasks as pbx_tasks
 from hotelpbx.pbx.models import PbxEvent
 from hotelpbx.pbx.processing import process_event
 from rooms import services as rooms
@@ -118,7 +118,7 @@ def test_a_replayed_corpus_matches_the_oracle_to_the_cent_with_every_reason(clie
     settings.PBX_ALLOWED_IPS = []
     settings.PBX_SERIAL = SN
     settings.HOTEL_TIME_ZONE = settings.PBX_TIME_ZONE = "Europe/Berlin"
-    monkeypatch.setattr(event_tasks.process_event_task, "delay", lambda event_id: None)
+    monkeypatch.setattr(pbx_tasks.process_event_task, "delay", lambda event_id: None)
     tariff_import(text=ORACLE_TARIFF)
     with time_machine.travel(datetime(2027, 3, 26, 12, 0, tzinfo=BERLIN), tick=False):
         for ext in ("2101", "2102", "2103"):

@@ -237,7 +237,10 @@ def test_source_address_allow_list(client, settings, enqueued):
         (sample("v1_NewCdr_outbound_answered.json")[:-20], "not JSON"),  # truncated in transit
         (b"", "empty body"),
         (b"\xff\xfe\x00{", "not UTF-8"),
-        (b'{"action":"X","callid":"1","deep":' + b"[" * 900 + b"]" * 900 + b"}", "nested deeper"),
+        (
+            b'{"action":"X","callid":"1","deep":' + b"[" * 900 + b"]" * 900 + b"}",
+            "nested",
+        ),  # too deep for the parser or past MAX_DEPTH: either way refused
     ],
 )
 def test_malformed_is_200_and_kept_with_reason(client, body, reason):
