@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -337,8 +338,9 @@ def canonical_body(report: Report) -> str:
 def dedupe_key(report: Report, *, received_at: datetime | None = None) -> str:
     """The unique key that makes a PBX retry a no-op (at most 200 characters).
 
-    - NewCdr: `cdr:<sn>:<callid>`: one billing record per call id per PBX, whatever else differs
-      (a back-filled CDR from the CSV download and the pushed one collapse too).
+    - NewCdr: `cdr:<sn>:<callid>:<from>:<to>:<timestart>`: one record per call leg per PBX (a transfer or
+      forward is a second leg under the same call id, a call of its own), whatever else differs (a
+      back-filled CDR from the CSV download and the pushed one collapse too).
     - Call reports (with a callid): name, callid and the state they describe (party numbers with their
       member status; DTMF info/flag) for reading, plus a hash of the canonical body: an exact retry
       collapses, a different state change (the second BYE lists the parties the other way round, the
@@ -352,7 +354,14 @@ def dedupe_key(report: Report, *, received_at: datetime | None = None) -> str:
       carries no sequence number that would tell a repeat from a retry).
     """
     if report.name == "NewCdr":
-        return f"cdr:{_part(report.sn)}:{_part(report.callid or 'body-' + _digest(canonical_body(report)))}"
+        if not report.callid:
+            return f"cdr:{_part(report.sn)}:body-{_digest(canonical_body(report))}"
+        cdr = report.cdr()
+        started = re.sub(r"\D", "", cdr.timestart or "")[:14]  # 2026-05-24 23:25:20 -> 20260524232520
+        leg = ":".join(
+            [_part((cdr.callfrom or "").strip(), 24), _part((cdr.callto or "").strip(), 24), started]
+        )
+        return f"cdr:{_part(report.sn)}:{_part(report.callid)}:{leg}"
     state = ",".join(f"{_who(p)}={p.status}" if p.status else _who(p) for p in report.parties)
     if report.name == "DTMF":
         state += f"#{report.get('info')}/{report.get('flag')}"

@@ -33,7 +33,7 @@ def cdr(callid: str, *, at, src: str, dst: str = "00442071234567", talk: int = 6
     }
     event, _ = store_report(raw=json.dumps(body).encode(), source_ip="127.0.0.1")
     process_event(event.pk)
-    return CallRecord.objects.get(callid=callid)
+    return CallRecord.objects.filter(callid=callid, callee=dst).latest("id")
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +77,13 @@ def test_pbx_local_times_are_read_in_the_pbx_zone(settings):
     settings.PBX_TIME_ZONE = "Europe/Berlin"
     assert pbx_time_to_utc("2026-03-02 09:30:00").isoformat() == "2026-03-02T08:30:00+00:00"
     assert pbx_time_to_utc("not a time") is None
+
+
+def test_a_forwarded_leg_under_the_same_call_id_is_a_call_of_its_own_through_the_webhook():
+    stay = services.stay_check_in(stay=StayFactory(guest=GuestFactory(last_name="Meitner")))
+    later = timezone.now() + timezone.timedelta(minutes=5)
+    cdr("1700000300.5", at=later, src=stay.room.extension, dst="00442071234567")
+    cdr("1700000300.5", at=later + timezone.timedelta(seconds=70), src=stay.room.extension, dst="004930123")
+    cdr("1700000300.5", at=later, src=stay.room.extension, dst="00442071234567")  # a retry of the first
+    legs = CallRecord.objects.filter(callid="1700000300.5").order_by("started_at")
+    assert [leg.callee for leg in legs] == ["00442071234567", "004930123"]

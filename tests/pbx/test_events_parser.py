@@ -256,11 +256,17 @@ def key(filename_or_body, at=T0):
 
 
 def test_cdr_key_is_one_per_call_per_pbx():
-    assert key("v1_NewCdr_outbound_answered.json") == f"cdr:{SN}:1700000200.21"
+    assert (
+        key("v1_NewCdr_outbound_answered.json")
+        == f"cdr:{SN}:1700000200.21:2101:900442071234567:20260302093000"
+    )
     # the same call re-sent with other spacing, key order, or numbers as numbers: the same record
     body = json.loads(sample("v1_NewCdr_outbound_answered.json"))
     body["callduraction"] = 207
-    assert key(json.dumps(dict(reversed(body.items())), indent=2).encode()) == f"cdr:{SN}:1700000200.21"
+    assert (
+        key(json.dumps(dict(reversed(body.items())), indent=2).encode())
+        == f"cdr:{SN}:1700000200.21:2101:900442071234567:20260302093000"
+    )
 
 
 def test_exact_retry_collapses_distinct_state_changes_do_not():

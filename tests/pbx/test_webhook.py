@@ -109,7 +109,11 @@ def test_report_is_committed_before_the_200(client, enqueued):
     event = PbxEvent.objects.get()
     assert (event.name, event.sn, event.callid, event.status) == ("NewCdr", SN, "1700000200.21", "received")
     assert event.body.encode() == sample("v1_NewCdr_outbound_answered.json")
-    assert (event.source, event.source_ip, event.dedupe_key) == ("webhook", PBX_IP, f"cdr:{SN}:1700000200.21")
+    assert (event.source, event.source_ip, event.dedupe_key) == (
+        "webhook",
+        PBX_IP,
+        f"cdr:{SN}:1700000200.21:2101:900442071234567:20260302093000",
+    )
     assert enqueued == [event.id]
 
 
