@@ -641,7 +641,11 @@ def stay_update_reservation(
     if unknown:
         raise ValueError(f"Not a reservation field: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        stay = Stay.objects.select_for_update().select_related("guest", "room", "room_type").get(pk=stay.pk)
+        stay = (
+            Stay.objects.select_for_update(of=("self",))
+            .select_related("guest", "room", "room_type")
+            .get(pk=stay.pk)
+        )
         if stay.status != StayStatus.RESERVED:
             raise StayStateError(
                 f"This stay is {stay.get_status_display().lower()}; only a reservation can be changed here."
@@ -704,7 +708,11 @@ def stay_change_departure(
             overbook_reason=overbook_reason,
         )
     with transaction.atomic():
-        stay = Stay.objects.select_for_update().select_related("guest", "room__room_type").get(pk=stay.pk)
+        stay = (
+            Stay.objects.select_for_update(of=("self",))
+            .select_related("guest", "room__room_type")
+            .get(pk=stay.pk)
+        )
         if stay.status != StayStatus.IN_HOUSE:
             raise StayStateError(f"This stay is {stay.get_status_display().lower()}; its dates are final.")
         today = hotel_today()

@@ -121,7 +121,7 @@ def wakeup_set(
     if mode not in WakeupMode.values:
         raise WakeupRuleError(f"Unknown wake-up mode {mode!r}.")
     with transaction.atomic():
-        stay = Stay.objects.select_for_update().select_related("guest", "room").get(pk=stay.pk)
+        stay = Stay.objects.select_for_update(of=("self",)).select_related("guest", "room").get(pk=stay.pk)
         if stay.status not in (StayStatus.IN_HOUSE, StayStatus.RESERVED) or stay.room is None:
             raise WakeupRuleError("Wake-ups are set for a guest who is in house or booked into a room.")
         now = timezone.now()
@@ -180,7 +180,7 @@ def _take_off_pbx(wakeup: WakeupCall, reason: str) -> None:
 
 
 def _locked(wakeup: WakeupCall) -> WakeupCall:
-    return WakeupCall.objects.select_for_update().select_related("room", "stay").get(pk=wakeup.pk)
+    return WakeupCall.objects.select_for_update(of=("self",)).select_related("room", "stay").get(pk=wakeup.pk)
 
 
 def wakeup_change(*, wakeup: WakeupCall, day: date, clock: time, by=None) -> WakeupCall:
@@ -256,7 +256,11 @@ def alert_acknowledge(*, alert: WakeupAlert, by, action_taken: str) -> WakeupAle
     if not action_taken:
         raise WakeupRuleError("Write what was done for the guest (e.g. 'went to the room, guest awake').")
     with transaction.atomic():
-        alert = WakeupAlert.objects.select_for_update().select_related("wakeup__room").get(pk=alert.pk)
+        alert = (
+            WakeupAlert.objects.select_for_update(of=("self",))
+            .select_related("wakeup__room")
+            .get(pk=alert.pk)
+        )
         if alert.acknowledged_at is not None:
             raise WakeupRuleError(
                 f"Already acknowledged by {alert.acknowledged_by} at {alert.acknowledged_at:%H:%M}."
@@ -321,7 +325,7 @@ def record_alarm_call(
 
 def _attempt(pk: int, *, callid: str, at: datetime, result: str, detail: str) -> str:
     with transaction.atomic():
-        wakeup = WakeupCall.objects.select_for_update().select_related("room").get(pk=pk)
+        wakeup = WakeupCall.objects.select_for_update(of=("self",)).select_related("room").get(pk=pk)
         _, created = WakeupAttempt.objects.get_or_create(
             wakeup=wakeup, callid=callid[:64], defaults={"at": at, "result": result, "detail": detail[:120]}
         )
@@ -403,7 +407,7 @@ class CallNotYetKnown(Exception):
 def _ringing_wakeup_for_call(callid: str, extension: str = "") -> WakeupCall | None:
     if not callid:
         return None
-    query = WakeupCall.objects.select_for_update().select_related("room")
+    query = WakeupCall.objects.select_for_update(of=("self",)).select_related("room")
     wakeup = query.filter(ring_callid=callid, mode=WakeupMode.CONFIRMED).first()
     if wakeup is None:
         command_id = wakeup_ops.ring_command_for_call(callid)
