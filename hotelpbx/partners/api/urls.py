@@ -4,12 +4,14 @@ from rest_framework.routers import SimpleRouter
 
 from . import schema  # noqa: F401  (registers the security scheme)
 from .views import ApiNotFoundView, PbxStatusView, PingView, RoomViewSet, StayViewSet, WebhookEndpointViewSet
+from .wakeups import WakeupViewSet
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("rooms", RoomViewSet, basename="room")
 router.register("stays", StayViewSet, basename="stay")
+router.register("wakeups", WakeupViewSet, basename="wakeup")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
