@@ -506,6 +506,12 @@ def stay_for_room_posting(room: Room) -> Stay | None:
     )
 
 
+def check_stay_can_be_charged(stay: Stay) -> None:
+    """Charges go to a guest who is in house or has left (a late charge); never to a booking."""
+    if stay.status not in (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT):
+        raise BillingError("Charges are posted to a guest who is in house or has left, not to a booking.")
+
+
 @dataclass(frozen=True)
 class MinibarCount:
     code: str
@@ -519,9 +525,10 @@ def minibar_post(
     source: str,
     by=None,
     idempotency_key: str,
+    stay: Stay | None = None,
 ) -> list[FolioLine]:
-    """Post minibar consumption for a room; the same idempotency key posts once (a double tap, a resent
-    report). All counts are checked first; nothing is posted if one is wrong."""
+    """Post minibar consumption for a room (or for the given stay); the same idempotency key posts once
+    (a double tap, a resent report). All counts are checked first; nothing is posted if one is wrong."""
     if not idempotency_key:
         raise BillingError("A minibar posting needs an idempotency key.")
     counts = [c for c in counts if c.quantity]
@@ -534,7 +541,10 @@ def minibar_post(
     ]
     if problems:
         raise BillingError("; ".join(problems).capitalize() + ".")
-    stay = stay_for_room_posting(room)
+    if stay is not None:
+        check_stay_can_be_charged(stay)
+    else:
+        stay = stay_for_room_posting(room)
     if stay is None:
         raise BillingError(f"Room {room.number} has had no guest to charge.")
     lines = []

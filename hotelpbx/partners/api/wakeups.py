@@ -93,7 +93,7 @@ class WakeupChangeSerializer(serializers.Serializer):
 class WakeupFilter(filters.FilterSet):
     updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     room = filters.CharFilter(field_name="room__number")
-    stay = filters.NumberFilter(field_name="stay_id")
+    stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
     series = filters.UUIDFilter()
     status = filters.MultipleChoiceFilter(choices=WakeupStatus.choices)
     due_from = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
