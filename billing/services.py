@@ -26,6 +26,7 @@ from rooms.errors import RoomRuleError
 from rooms.models import Room, Stay, StayStatus
 from rooms.selectors import stay_in_room_at
 
+from . import signals
 from .models import (
     CallOutcome,
     CallRecord,
@@ -345,7 +346,7 @@ def _post_line(folio: Folio, *, idempotency_key: str | None = None, by=None, **f
         late = folio.kind == FolioKind.STAY and folio.closed_at is not None
         try:
             with transaction.atomic():
-                return FolioLine.objects.create(
+                line = FolioLine.objects.create(
                     folio=folio,
                     idempotency_key=idempotency_key,
                     posted_by=by if getattr(by, "is_authenticated", False) else None,
@@ -356,6 +357,8 @@ def _post_line(folio: Folio, *, idempotency_key: str | None = None, by=None, **f
             if idempotency_key:  # a concurrent copy of the same posting won
                 return FolioLine.objects.filter(idempotency_key=idempotency_key).first()
             raise
+        signals.charge_posted.send(sender=FolioLine, lines=[line])
+        return line
 
 
 def folio_post_charge(
@@ -848,3 +851,4 @@ def _post_call_lines_batch(records: list[CallRecord]) -> None:
             )
         )
     FolioLine.objects.bulk_create(lines)
+    signals.charge_posted.send(sender=FolioLine, lines=lines)
