@@ -65,7 +65,7 @@ def _claim(pk: int, seen: datetime):
 
 def step(pk: int, lease: datetime) -> str:
     with transaction.atomic():
-        wakeup = WakeupCall.objects.select_for_update().select_related("room", "stay").get(pk=pk)
+        wakeup = WakeupCall.objects.select_for_update(of=("self",)).select_related("room", "stay").get(pk=pk)
         if wakeup.next_action_at != lease:
             return "taken"
         now = timezone.now()

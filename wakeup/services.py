@@ -123,7 +123,7 @@ def wakeup_set(
     if mode not in WakeupMode.values:
         raise WakeupRuleError(f"Unknown wake-up mode {mode!r}.")
     with transaction.atomic():
-        stay = Stay.objects.select_for_update().select_related("guest", "room").get(pk=stay.pk)
+        stay = Stay.objects.select_for_update(of=("self",)).select_related("guest", "room").get(pk=stay.pk)
         if stay.status not in (StayStatus.IN_HOUSE, StayStatus.RESERVED) or stay.room is None:
             raise WakeupRuleError("Wake-ups are set for a guest who is in house or booked into a room.")
         now = timezone.now()
@@ -182,7 +182,7 @@ def _take_off_pbx(wakeup: WakeupCall, reason: str) -> None:
 
 
 def _locked(wakeup: WakeupCall) -> WakeupCall:
-    return WakeupCall.objects.select_for_update().select_related("room", "stay").get(pk=wakeup.pk)
+    return WakeupCall.objects.select_for_update(of=("self",)).select_related("room", "stay").get(pk=wakeup.pk)
 
 
 def wakeup_change(*, wakeup: WakeupCall, day: date, clock: time, by=None) -> WakeupCall:
