@@ -5,12 +5,15 @@ them, reads the calls its guests made, and the minibar catalogue."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from billing.models import CallRecord, FolioLine, MinibarItem
+from rooms.models import Stay
+from tests.concurrency import race
 from tests.factories import RoomFactory
 
-from .conftest import assert_error
+from .conftest import ApiClient, assert_error
 from .test_stays_and_rooms import reservation
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +87,6 @@ def test_scopes_and_other_clients_stays(api, api_for, catalogue):
 def test_call_records_of_the_clients_stays_with_their_outcome(api, api_for):
     stay = stay_for(api)
     room = stay["room"]
-    from rooms.models import Stay
-
     mine = Stay.objects.get(pk=stay["id"])
     for n, outcome in enumerate(["charged", "free"]):
         CallRecord.objects.create(
@@ -111,3 +112,24 @@ def test_call_records_of_the_clients_stays_with_their_outcome(api, api_for):
 def test_the_minibar_catalogue_lists_active_items(api, catalogue):
     items = api.get("/api/v1/minibar-items/").json()
     assert items == [{"code": "1045", "name": "Water", "price": "3.50", "tax_rate": "7.00", "active": True}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replays_of_a_posting_post_one_charge(make_key, catalogue):
+    if connection.vendor != "postgresql":
+        pytest.skip("threads writing at once need PostgreSQL (SQLite serialises whole-database writes)")
+    owner = ApiClient(make_key())
+    stay = stay_for(owner)
+    key = make_key(["postings:write"])
+    answers = []
+
+    def post():
+        client = ApiClient(key)
+        body = {"minibar_item": "1045", "quantity": 1}
+        answers.append(client.post(f"/api/v1/stays/{stay['id']}/postings/", body, **{"Idempotency-Key": "r"}))
+
+    outcomes = race(8, post, lambda exc: repr(exc))
+
+    assert outcomes == ["ok"] * 8
+    assert FolioLine.objects.count() == 1
+    assert {a.status_code for a in answers} <= {201, 409} and any(a.status_code == 201 for a in answers)
