@@ -26,6 +26,7 @@ from rooms.errors import RoomRuleError
 from rooms.models import Room, Stay, StayStatus
 from rooms.selectors import stay_in_room_at
 
+from . import signals
 from .models import (
     CallOutcome,
     CallRecord,
@@ -345,7 +346,7 @@ def _post_line(folio: Folio, *, idempotency_key: str | None = None, by=None, **f
         late = folio.kind == FolioKind.STAY and folio.closed_at is not None
         try:
             with transaction.atomic():
-                return FolioLine.objects.create(
+                line = FolioLine.objects.create(
                     folio=folio,
                     idempotency_key=idempotency_key,
                     posted_by=by if getattr(by, "is_authenticated", False) else None,
@@ -356,6 +357,8 @@ def _post_line(folio: Folio, *, idempotency_key: str | None = None, by=None, **f
             if idempotency_key:  # a concurrent copy of the same posting won
                 return FolioLine.objects.filter(idempotency_key=idempotency_key).first()
             raise
+        signals.charge_posted.send(sender=FolioLine, lines=[line])
+        return line
 
 
 def folio_post_charge(
@@ -506,6 +509,12 @@ def stay_for_room_posting(room: Room) -> Stay | None:
     )
 
 
+def check_stay_can_be_charged(stay: Stay) -> None:
+    """Charges go to a guest who is in house or has left (a late charge); never to a booking."""
+    if stay.status not in (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT):
+        raise BillingError("Charges are posted to a guest who is in house or has left, not to a booking.")
+
+
 @dataclass(frozen=True)
 class MinibarCount:
     code: str
@@ -519,9 +528,10 @@ def minibar_post(
     source: str,
     by=None,
     idempotency_key: str,
+    stay: Stay | None = None,
 ) -> list[FolioLine]:
-    """Post minibar consumption for a room; the same idempotency key posts once (a double tap, a resent
-    report). All counts are checked first; nothing is posted if one is wrong."""
+    """Post minibar consumption for a room (or for the given stay); the same idempotency key posts once
+    (a double tap, a resent report). All counts are checked first; nothing is posted if one is wrong."""
     if not idempotency_key:
         raise BillingError("A minibar posting needs an idempotency key.")
     counts = [c for c in counts if c.quantity]
@@ -534,7 +544,10 @@ def minibar_post(
     ]
     if problems:
         raise BillingError("; ".join(problems).capitalize() + ".")
-    stay = stay_for_room_posting(room)
+    if stay is not None:
+        check_stay_can_be_charged(stay)
+    else:
+        stay = stay_for_room_posting(room)
     if stay is None:
         raise BillingError(f"Room {room.number} has had no guest to charge.")
     lines = []
@@ -838,3 +851,4 @@ def _post_call_lines_batch(records: list[CallRecord]) -> None:
             )
         )
     FolioLine.objects.bulk_create(lines)
+    signals.charge_posted.send(sender=FolioLine, lines=lines)

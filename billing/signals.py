@@ -1,6 +1,8 @@
-"""Reactions to rooms' changes that billing needs (rooms never imports billing)."""
+"""Reactions to rooms' changes that billing needs (rooms never imports billing), and what billing tells
+whoever listens (billing imports no listener)."""
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from rooms.models import StayStatus
 
@@ -18,3 +20,8 @@ def rate_calls_waiting_for_stay(sender, instance, **kwargs) -> None:
         and CallRecord.objects.filter(reason=Reason.NO_STAY, room_id=instance.room_id).exists()
     ):
         transaction.on_commit(lambda: calls_rate_pending_for_stay(instance))
+
+
+# sender: the FolioLine model; kwargs: lines (newly posted lines, sent in the transaction that posted
+# them; a repeated idempotency key posts nothing and sends nothing)
+charge_posted = Signal()

@@ -1,13 +1,12 @@
 """A small PMS client of the hotelpbx partner API, written from /api/schema/ and docs/api.md only.
 
-It walks one guest's journey (reserve -> check in -> check out), receives the webhooks on a small HTTP
-server of its own and verifies their Standard Webhooks signatures:
+It walks one guest's journey (reserve -> check in -> wake-up -> check out), receives the webhooks on a
+small HTTP server of its own and verifies their Standard Webhooks signatures:
 
     python examples/pms_client.py --base-url http://127.0.0.1:8000 --key "$KEY" --room 101 \
         --listen 127.0.0.1:9260
 
-The key needs the scopes stays:read, stays:write and webhooks:manage. Wake-up calls join the journey
-once the API has them (/api/v1/wakeups/).
+The key needs the scopes stays:read, stays:write, wakeups:read, wakeups:write and webhooks:manage.
 """
 
 import argparse
@@ -85,7 +84,7 @@ def journey(client: PmsClient, inbox: WebhookInbox, *, room: str, reservation_id
     endpoint = client.call(
         "POST",
         "/api/v1/webhooks/",
-        {"url": inbox.url, "event_types": ["stay.checked_in", "stay.checked_out"]},
+        {"url": inbox.url, "event_types": ["stay.checked_in", "stay.checked_out", "wakeup.cancelled"]},
         expect=201,
     )
     inbox.secret = endpoint["secret"]
@@ -110,6 +109,17 @@ def journey(client: PmsClient, inbox: WebhookInbox, *, room: str, reservation_id
     log.append(f"checked in to room {checked_in['room']}")
     hook = inbox.wait_for("stay.checked_in")
     log.append(f"webhook {hook['type']} verified for {hook['data']['external_id']}")
+    # the departure morning, in the hotel's local time: a day or more ahead in any time zone
+    wake_day = (today + timedelta(days=2)).isoformat()
+    wakeup = client.call(
+        "POST", "/api/v1/wakeups/", {"stay": stay["id"], "date": wake_day, "time": "06:30"}, expect=201
+    )
+    log.append(f"wake-up {wakeup['id']} requested for {wakeup['local_date']} {wakeup['local_time']}")
+    moved = client.call("PATCH", f"/api/v1/wakeups/{wakeup['id']}/", {"date": wake_day, "time": "07:15"})
+    log.append(f"wake-up moved to {moved['local_time']}, {moved['status']}")
+    client.call("DELETE", f"/api/v1/wakeups/{wakeup['id']}/")
+    hook = inbox.wait_for("wakeup.cancelled")
+    log.append(f"webhook {hook['type']} verified for wake-up {hook['data']['wakeup_id']}")
     client.call("POST", f"/api/v1/stays/{stay['id']}/check-out/", {})
     log.append("checked out")
     hook = inbox.wait_for("stay.checked_out")

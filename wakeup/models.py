@@ -115,7 +115,10 @@ class WakeupCall(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["room", "status"])]
+        indexes = [
+            models.Index(fields=["room", "status"]),
+            models.Index(fields=["updated_at", "id"], name="wakeup_updated_idx"),  # partners' cursor pages
+        ]
 
     def __str__(self) -> str:
         return f"wake-up {self.room_id} at {self.due_at:%Y-%m-%d %H:%M} UTC ({self.status})"

@@ -17,7 +17,7 @@ from hotelpbx.core.audit import audit_record
 from hotelpbx.pbx import commands, wakeup_ops
 from rooms.models import Room, Stay, StayStatus
 
-from . import timing
+from . import signals, timing
 from .errors import InvalidWakeupTransition, WakeupRuleError
 from .models import (
     OPEN_STATUSES,
@@ -54,7 +54,9 @@ def transition(wakeup: WakeupCall, to: str) -> None:
             f"A wake-up that is {wakeup.get_status_display().lower()} cannot become "
             f"{WakeupStatus(to).label.lower()}."
         )
-    wakeup.status = to
+    before, wakeup.status = wakeup.status, to
+    if before != to:
+        signals.wakeup_status_changed.send(sender=WakeupCall, wakeup=wakeup, from_status=before, to_status=to)
 
 
 def prompt_for(language: str) -> str:

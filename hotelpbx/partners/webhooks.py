@@ -20,11 +20,13 @@ from django.dispatch import receiver
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from billing import signals as billing_signals
 from hotelpbx.core.audit import audit_record
 from rooms import signals as rooms_signals
 from rooms.models import Room, Stay
+from wakeup import signals as wakeup_signals
 
-from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .models import DeliveryStatus, PartnerStay, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,12 @@ EVENT_TYPES = {
     "stay.moved": "An in-house stay moved to another room.",
     "stay.cancelled": "A reservation was cancelled.",
     "room.status_changed": "A room's housekeeping status, service state or DND changed.",
-    "wakeup.completed": "A wake-up call was answered.",
-    "wakeup.failed": "A wake-up call went unanswered after its retries.",
+    "wakeup.completed": "A wake-up call was answered (or confirmed by the guest with a key).",
+    "wakeup.failed": "A wake-up call was not answered: no answer, busy, failed, heard without a key, or "
+    "no result from the PBX.",
+    "wakeup.escalated": "A wake-up call failed or could not be made and the desk was alerted.",
+    "wakeup.cancelled": "A wake-up call was cleared before it rang.",
+    "wakeup.handled": "Staff acknowledged an escalated wake-up and wrote what was done.",
     "charge.posted": "A charge was posted to a folio.",
     "pbx.link_down": "The PBX stopped answering.",
     "pbx.link_up": "The PBX answers again.",
@@ -134,6 +140,73 @@ def _on_room_status(sender, room: Room, from_status: str, to_status: str, field:
             "dnd": room.dnd,
         },
     )
+
+
+# --- what the wake-up calls and the folios say -----------------------------------------------------
+
+WAKEUP_EVENTS = {
+    "answered": "wakeup.completed",
+    "guest_confirmed": "wakeup.completed",
+    "heard": "wakeup.failed",
+    "no_answer": "wakeup.failed",
+    "busy": "wakeup.failed",
+    "failed": "wakeup.failed",
+    "no_result": "wakeup.failed",
+    "escalated": "wakeup.escalated",
+    "cancelled": "wakeup.cancelled",
+    "handled": "wakeup.handled",
+}
+
+
+@receiver(wakeup_signals.wakeup_status_changed)
+def _on_wakeup(sender, wakeup, from_status: str, to_status: str, **kwargs):
+    event_type = WAKEUP_EVENTS.get(to_status)
+    if event_type is None or wakeup.stay_id is None:
+        return
+    link = PartnerStay.objects.filter(stay_id=wakeup.stay_id).first()
+    if link is None:
+        return  # a wake-up of a stay the desk made belongs to no partner
+    data = {
+        "wakeup_id": wakeup.pk,
+        "stay_id": wakeup.stay_id,
+        "external_id": link.external_id,
+        "room": wakeup.room.number,
+        "due_at": wakeup.due_at.isoformat() if wakeup.due_at else None,
+        "from_status": from_status,
+        "status": to_status,
+        "attempts": wakeup.attempts.count() if wakeup.pk else 0,
+        "note": wakeup.note,
+    }
+    emit(event_type, data, partner_id=link.partner_id)
+
+
+@receiver(billing_signals.charge_posted)
+def _on_charges(sender, lines, **kwargs):
+    if not lines or not WebhookEndpoint.objects.filter(is_active=True).exists():
+        return
+    stays = dict(
+        sender.objects.filter(pk__in=[line.pk for line in lines]).values_list("pk", "folio__stay_id")
+    )
+    links = {link.stay_id: link for link in PartnerStay.objects.filter(stay_id__in=set(stays.values()))}
+    for line in lines:
+        link = links.get(stays.get(line.pk))
+        if link is None or line.kind == "payment":
+            continue  # house accounts and the desk's stays belong to no partner; a payment is no charge
+        data = {
+            "line_id": line.pk,
+            "stay_id": link.stay_id,
+            "external_id": link.external_id,
+            "kind": line.kind,
+            "description": line.description,
+            "quantity": line.quantity,
+            "amount": str(line.amount),
+            "tax_rate": str(line.tax_rate),
+            "source": line.source,
+            "late": line.late,
+            "call_record_id": line.call_record_id,
+            "minibar_item": line.minibar_item.code if line.minibar_item_id else None,
+        }
+        emit("charge.posted", data, partner_id=link.partner_id)
 
 
 # --- sending -------------------------------------------------------------------------------------

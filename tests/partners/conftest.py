@@ -44,8 +44,8 @@ class ApiClient:
     def patch(self, path, body=None, **kw):
         return self._send("patch", path, body, **kw)
 
-    def delete(self, path, **kw):
-        return self._send("delete", path, None, **kw)
+    def delete(self, path, body=None, **kw):
+        return self._send("delete", path, body or None, **kw)
 
     def put(self, path, body=None, **kw):
         return self._send("put", path, body, **kw)

@@ -2,17 +2,20 @@
 every operation comes from one table."""
 
 import io
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from billing.models import FolioLine
 from hotelpbx.partners.models import PartnerKey
 from hotelpbx.partners.scopes import SCOPES
 from rooms.models import Stay
 from tests.factories import RoomFactory
+from wakeup.models import WakeupCall
+from wakeup.services import wakeup_set
 
 from .conftest import ALL_SCOPES, ApiClient, assert_error
 
@@ -33,6 +36,15 @@ OPERATIONS = [
     ("get", "/api/v1/pbx/status/", "pbx:read"),
     ("get", "/api/v1/webhooks/", "webhooks:manage"),
     ("post", "/api/v1/webhooks/", "webhooks:manage"),
+    ("get", "/api/v1/wakeups/", "wakeups:read"),
+    ("post", "/api/v1/wakeups/", "wakeups:write"),
+    ("get", "/api/v1/wakeups/{wakeup}/", "wakeups:read"),
+    ("patch", "/api/v1/wakeups/{wakeup}/", "wakeups:write"),
+    ("delete", "/api/v1/wakeups/{wakeup}/", "wakeups:write"),
+    ("get", "/api/v1/stays/{stay}/folio/", "folio:read"),
+    ("post", "/api/v1/stays/{stay}/postings/", "postings:write"),
+    ("get", "/api/v1/call-records/", "folio:read"),
+    ("get", "/api/v1/minibar-items/", "folio:read"),
 ]
 
 
@@ -49,28 +61,35 @@ def targets(make_key):
             "room": room.number,
         },
     ).json()
-    return {"room": room.number, "stay": stay["id"]}
+    [wakeup] = wakeup_set(stay=Stay.objects.get(pk=stay["id"]), day=date(2030, 1, 2), clock=time(7, 0))
+    return {"room": room.number, "stay": stay["id"], "wakeup": wakeup.pk}
 
 
 @pytest.mark.parametrize(("method", "path", "scope"), OPERATIONS)
 def test_every_operation_needs_a_key_and_exactly_its_scope(make_key, targets, method, path, scope):
     url = path.format(**targets)
-    before = Stay.objects.count(), list(Stay.objects.values_list("status", flat=True))
+    before = Stay.objects.count(), list(Stay.objects.values_list("status", flat=True)), wakeup_states()
 
     assert_error(getattr(ApiClient(None), method)(url, {}), 401, "not_authenticated")
     without = ApiClient(make_key([s for s in ALL_SCOPES if s != scope], partner="Opera PMS"))
     error = assert_error(getattr(without, method)(url, {}), 403, "permission_denied")
     assert scope in error["message"]
-    assert (Stay.objects.count(), list(Stay.objects.values_list("status", flat=True))) == before
+    assert (
+        Stay.objects.count(),
+        list(Stay.objects.values_list("status", flat=True)),
+        wakeup_states(),
+    ) == before
 
     with_scope = ApiClient(make_key([scope], partner="Opera PMS"))
     assert getattr(with_scope, method)(url, {}).status_code not in (401, 403)
 
 
-def test_the_table_covers_every_scope_the_api_uses_today():
-    used = {scope for _, _, scope in OPERATIONS}
-    assert used <= set(SCOPES)
-    assert {"wakeups:read", "wakeups:write", "folio:read", "postings:write"} <= set(SCOPES)
+def wakeup_states():
+    return list(WakeupCall.objects.values_list("status", "due_at")), FolioLine.objects.count()
+
+
+def test_the_table_covers_every_scope():
+    assert {scope for _, _, scope in OPERATIONS} == set(SCOPES)
 
 
 @pytest.mark.parametrize(
