@@ -22,7 +22,9 @@ def test_var_dir_set_in_dot_env_is_used(tmp_path):
     var_dir = tmp_path / "elsewhere"
     (tmp_path / ".env").write_text(f"HOTELPBX_VAR_DIR={var_dir}\nDJANGO_DEBUG=true\n")
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PBX_", "HOTELPBX_", "PYTEST"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PBX_", "HOTELPBX_", "PYTEST", "DATABASE_URL"))
     }
     env.update({"REDIS_URL": "redis://127.0.0.1:6379/15", "PYTHONPATH": str(tmp_path)})
     shown = subprocess.run(
