@@ -38,7 +38,14 @@ from .models import (
 from .phone import PhoneChange, phone_sync
 from .rules import housekeeping_refusal, inspection_refusal, is_housekeeping_supervisor
 from .selectors import full_nights, hold_conflict, hold_description
-from .signals import room_status_changed, stay_cancelled, stay_checked_in, stay_checked_out, stay_moved
+from .signals import (
+    room_status_changed,
+    stay_cancelled,
+    stay_checked_in,
+    stay_checked_out,
+    stay_dates_changed,
+    stay_moved,
+)
 
 # ----------------------------------------------------------------------------------------------------
 # Room status
@@ -691,6 +698,10 @@ def stay_update_reservation(
             obj=stay,
             summary=f"Reservation of {stay.guest.full_name} changed: {', '.join(changed) or 'nothing'}",
         )
+        if dates_changed:
+            stay_dates_changed.send(
+                sender=Stay, stay=stay, before=(before["arrival"], before["departure"]), by=by
+            )
     return stay
 
 
@@ -753,6 +764,7 @@ def stay_change_departure(
             obj=stay,
             summary=f"Stay of {stay.guest.full_name} {verb}: departure {before} -> {departure}",
         )
+        stay_dates_changed.send(sender=Stay, stay=stay, before=(stay.arrival, before), by=by)
     return stay
 
 

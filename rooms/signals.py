@@ -12,5 +12,7 @@ stay_checked_out = Signal()  # also room, by
 stay_cancelled = Signal()
 # kwargs: stay, from_room, to_room, by
 stay_moved = Signal()
+# kwargs: stay, before (arrival, departure), by: a reservation's or an in-house stay's dates changed
+stay_dates_changed = Signal()
 # sender: the Room model; kwargs: room, from_status, to_status, field ("housekeeping", "service", "dnd")
 room_status_changed = Signal()

@@ -9,7 +9,8 @@ each one step along. Safe to run twice at once and to be killed at any point:
 Alarm mode, per wake-up: scheduled -> (inside the 24 h before it is due) an alarm.set and an
 alarm.query go to the outbox -> pushed -> the query shows the alarm: confirmed -> due: ringing ->
 the call records decide (services.record_alarm_call) -> none by the end of the ring window:
-"no result from the PBX", escalated.
+"no result from the PBX", escalated. A repeated wake-up's days wait instead for its one
+everyday/custom alarm (repeats.py), which this dispatcher moves first.
 """
 
 from __future__ import annotations
@@ -25,8 +26,17 @@ from hotelpbx.pbx import commands, wakeup_ops
 from hotelpbx.pbx.config import PbxConfig
 from rooms.models import Room, StayStatus
 
-from . import services, timing
-from .models import AlarmSurvey, Recurrence, WakeupAlert, WakeupCall, WakeupMode, WakeupSource, WakeupStatus
+from . import repeats, services, timing
+from .models import (
+    AlarmSurvey,
+    Recurrence,
+    RepeatedAlarm,
+    WakeupAlert,
+    WakeupCall,
+    WakeupMode,
+    WakeupSource,
+    WakeupStatus,
+)
 
 log = logging.getLogger(__name__)
 S = WakeupStatus
@@ -39,7 +49,7 @@ LAST_PUSH_BEFORE = timedelta(seconds=30)
 
 def dispatch_due(now: datetime | None = None, limit: int = 2000) -> dict[str, int]:
     now = now or timezone.now()
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = repeats.dispatch_due(now, limit)  # first: it confirms the days below
     due = list(
         WakeupCall.objects.filter(next_action_at__lte=now)
         .order_by("next_action_at", "id")
@@ -69,6 +79,8 @@ def step(pk: int, lease: datetime) -> str:
         if wakeup.next_action_at != lease:
             return "taken"
         now = timezone.now()
+        if wakeup.repeat_id and wakeup.status in (S.SCHEDULED, S.PUSHED):
+            return repeats.day_step(wakeup, now)
         handler = STEPS.get(wakeup.status)
         if handler is None:
             wakeup.next_action_at = None
@@ -147,7 +159,7 @@ def _pushed(wakeup: WakeupCall, now: datetime) -> str:
     result = wakeup_ops.query_result(wakeup.check_command_id or 0)
     if result.state == "done":
         mine = [a for a in result.alarms if a.time == wakeup.pbx_time]
-        _adopt_unknown(wakeup.room, result.alarms, now)
+        _adopt_unknown(wakeup.room, result.alarms, now, wakeup.check_command_id or 0)
         if mine:
             services.transition(wakeup, S.CONFIRMED)
             wakeup.pbx_alarm_id, wakeup.confirmed_at = mine[0].pbx_id, now
@@ -292,14 +304,15 @@ def process_surveys(limit: int = 500) -> int:
             continue
         with transaction.atomic():
             if result.state == "done":
-                _adopt_unknown(survey.room, result.alarms, now)
+                _adopt_unknown(survey.room, result.alarms, now, survey.command_id)
             AlarmSurvey.objects.filter(pk=survey.pk).update(processed_at=now)
         done += 1
     return done
 
 
-def _adopt_unknown(room: Room, found, now: datetime) -> int:
-    """Alarms on the room's phone that no open wake-up accounts for become wake-ups (source: phone)."""
+def _adopt_unknown(room: Room, found, now: datetime, read_by: int = 0) -> int:
+    """Alarms on the room's phone that no open wake-up accounts for become wake-ups (source: phone); an
+    everyday/custom one becomes a repeated wake-up for the rest of the stay, served by that alarm."""
     stay = room.current_stay()
     if stay is None:
         return 0
@@ -308,21 +321,29 @@ def _adopt_unknown(room: Room, found, now: datetime) -> int:
         .exclude(pbx_time="")
         .values_list("pbx_time", flat=True)
     )
+    known |= set(
+        RepeatedAlarm.objects.filter(room=room)
+        .exclude(state="ended")
+        .exclude(pbx_time="")
+        .values_list("pbx_time", flat=True)
+    )
+    known |= wakeup_ops.times_being_removed(room.extension, read_by)  # read before the hotel's delete ran
     adopted = 0
     for alarm in found:
         if alarm.time in known:
             continue
-        due = timing.next_pbx_occurrence(alarm.time, now, alarm.weekdays if alarm.kind == "custom" else ())
+        if alarm.kind in ("everyday", "custom"):
+            if repeats.adopt(room=room, stay=stay, found=alarm, now=now) is not None:
+                known.add(alarm.time)
+                adopted += 1
+            continue
+        due = timing.next_pbx_occurrence(alarm.time, now)
         if due is None:
             continue
-        recurrence = {"everyday": Recurrence.DAILY, "custom": Recurrence.WEEKDAYS}.get(
-            alarm.kind, Recurrence.ONCE
-        )
         WakeupCall.objects.create(
             room=room,
             stay=stay,
-            recurrence=recurrence,
-            weekdays=",".join(str(d) for d in alarm.weekdays),
+            recurrence=Recurrence.ONCE,
             due_at=due,
             language=stay.guest.language,
             prompt=alarm.prompt,

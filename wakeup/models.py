@@ -1,4 +1,6 @@
-"""Wake-up calls: one row per wake-up (a repeated request is one row per day), its attempts, its alert.
+"""Wake-up calls: one row per wake-up (a repeated request is one row per day, its occurrences), its
+attempts, its alert; in alarm mode a repeated request also has one RepeatedAlarm, the single
+everyday/custom alarm on the PBX that serves all its days.
 
 The row is the truth: the PBX alarm is a copy pushed through the outbox, confirmed by reading it back,
 and the outcome comes from the PBX's reports of the call to the room. `next_action_at` is when the
@@ -80,6 +82,14 @@ class WakeupCall(models.Model):
         "rooms.Stay", on_delete=models.PROTECT, related_name="wakeups", null=True, blank=True
     )
     series = models.UUIDField(null=True, blank=True, db_index=True, help_text="The request it belongs to.")
+    repeat = models.ForeignKey(
+        "RepeatedAlarm",
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+        null=True,
+        blank=True,
+        help_text="Alarm mode, repeated: the one PBX alarm that rings this day.",
+    )
     recurrence = models.CharField(max_length=10, choices=Recurrence.choices, default=Recurrence.ONCE)
     weekdays = models.CharField(max_length=20, blank=True, help_text="0 = Monday .. 6 = Sunday.")
     due_at = models.DateTimeField(db_index=True)
@@ -130,6 +140,68 @@ class WakeupCall(models.Model):
     @property
     def is_failed(self) -> bool:
         return self.status in (*FAILED_STATUSES, WakeupStatus.ESCALATED)
+
+
+class RepeatState(models.TextChoices):
+    WAITING = "waiting", "Not on the PBX"
+    PUSHED = "pushed", "Sent to the PBX"
+    CONFIRMED = "confirmed", "On the PBX, confirmed"
+    ENDED = "ended", "Removed"
+
+
+class AlarmZone(models.TextChoices):
+    HOTEL = "hotel", "Hotel's clock"  # set at the desk or by the API: the hotel's local time
+    PBX = "pbx", "PBX's clock"  # keyed on the room phone: the PBX's wall clock
+
+
+class RepeatedAlarm(models.Model):
+    """The one `everyday`/`custom` PBX alarm of a repeated wake-up (alarm mode).
+
+    Its days are the WakeupCall rows pointing at it (each with its own status, attempts and alert). It is
+    on the PBX only while its next ring there is the next open day (so it never rings a day early), is
+    read back once per day, and is removed when no day is left (stay ended, cancelled). `pbx_*` is what
+    the PBX holds now; the time may differ from day to day when the hotel's and the PBX's zones change
+    their offsets on different dates (then the alarm is replaced between two days).
+    """
+
+    key = models.UUIDField(unique=True, help_text="WakeupCall.series of its days.")
+    room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="+")
+    stay = models.ForeignKey("rooms.Stay", on_delete=models.PROTECT, related_name="repeated_alarms")
+    recurrence = models.CharField(max_length=10, choices=Recurrence.choices)
+    weekdays = models.CharField(max_length=20, blank=True, help_text="0 = Monday .. 6 = Sunday.")
+    clock = models.TimeField(help_text="The wake-up time on the clock of `zone`.")
+    zone = models.CharField(max_length=5, choices=AlarmZone.choices, default=AlarmZone.HOTEL)
+    prompt = models.CharField(max_length=64, blank=True)
+    attempts_allowed = models.PositiveSmallIntegerField(default=3)
+    interval_minutes = models.PositiveSmallIntegerField(default=5)
+    state = models.CharField(max_length=10, choices=RepeatState.choices, default=RepeatState.WAITING)
+    # the PBX copy
+    pbx_extension = models.CharField(max_length=16, blank=True)
+    pbx_time = models.CharField(max_length=5, blank=True, help_text="HH:MM in the PBX's zone.")
+    pbx_kind = models.CharField(max_length=10, blank=True, help_text="everyday / custom")
+    pbx_weekdays = models.CharField(
+        max_length=20, blank=True, help_text="Days on the PBX's calendar, 0 = Monday (custom alarms)."
+    )
+    pbx_alarm_id = models.CharField(max_length=16, blank=True)
+    push_command_id = models.BigIntegerField(null=True, blank=True)
+    check_command_id = models.BigIntegerField(null=True, blank=True)
+    pushes = models.PositiveSmallIntegerField(default=0)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"repeated alarm {self.pbx_kind or self.recurrence} room {self.room_id} ({self.state})"
+
+    @property
+    def weekday_list(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.weekdays.split(",") if d.strip().isdigit())
 
 
 class AttemptResult(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Wake-ups follow their stay: moved with a room move, ended by check-out (inside that transaction)."""
+"""Wake-ups follow their stay: moved with a room move, ended by check-out or a cancelled reservation,
+repeated ones end with the stay's (new) departure (inside that transaction)."""
 
 from . import services
 
@@ -9,3 +10,11 @@ def follow_move(sender, *, stay, from_room, to_room, by=None, **kwargs) -> None:
 
 def end_with_stay(sender, *, stay, room, by=None, **kwargs) -> None:
     services.end_with_stay(stay=stay, by=by)
+
+
+def end_with_cancelled_stay(sender, *, stay, by=None, **kwargs) -> None:
+    services.end_with_stay(stay=stay, by=by, reason="reservation cancelled")
+
+
+def follow_dates(sender, *, stay, **kwargs) -> None:
+    services.follow_dates(stay=stay)

@@ -160,6 +160,10 @@ def wakeup_set(
             )
             for _, moment in moments
         ]
+        if series and mode == WakeupMode.ALARM:  # one everyday/custom PBX alarm serves every day
+            from . import repeats
+
+            repeats.create(stay=stay, rows=rows, clock=clock, recurrence=recurrence, weekdays=weekdays)
         local = timezone.localtime(rows[0].due_at, timing.hotel_zone())
         audit_record(
             actor=by,
@@ -174,7 +178,11 @@ def wakeup_set(
 
 
 def _take_off_pbx(wakeup: WakeupCall, reason: str) -> None:
-    if wakeup.pbx_time and wakeup.pbx_extension and wakeup.status in (S.PUSHED, S.CONFIRMED):
+    if wakeup.repeat_id:  # a day of a repeated wake-up: its alarm decides what the PBX keeps
+        from . import repeats
+
+        repeats.nudge(wakeup.repeat_id)
+    elif wakeup.pbx_time and wakeup.pbx_extension and wakeup.status in (S.PUSHED, S.CONFIRMED):
         commands.drop_wakeup_alarm(wakeup.pbx_extension, time_hhmm=wakeup.pbx_time, reason=reason)
     wakeup.pbx_time = wakeup.pbx_alarm_id = ""
     wakeup.push_command_id = wakeup.check_command_id = None
@@ -186,6 +194,8 @@ def _locked(wakeup: WakeupCall) -> WakeupCall:
 
 
 def wakeup_change(*, wakeup: WakeupCall, day: date, clock: time, by=None) -> WakeupCall:
+    if wakeup.repeat_id:
+        return _change_repeated(wakeup, day, clock, by)
     with transaction.atomic():
         wakeup = _locked(wakeup)
         if wakeup.status not in (S.SCHEDULED, S.PUSHED, S.CONFIRMED):
@@ -206,6 +216,23 @@ def wakeup_change(*, wakeup: WakeupCall, day: date, clock: time, by=None) -> Wak
             obj=wakeup,
             summary=f"Wake-up for room {wakeup.room.number} moved to {day:%d %b} {clock:%H:%M}",
         )
+    return wakeup
+
+
+def _change_repeated(wakeup: WakeupCall, day: date, clock: time, by) -> WakeupCall:
+    """One PBX alarm rings every day of a repeated wake-up, so a new time is for all its days."""
+    from . import repeats
+
+    if wakeup.status not in (S.SCHEDULED, S.PUSHED, S.CONFIRMED):
+        raise WakeupRuleError("Only a wake-up that has not rung yet can be changed.")
+    zone = timing.pbx_zone() if wakeup.repeat.zone == "pbx" else timing.hotel_zone()
+    if timezone.localtime(wakeup.due_at, zone).date() != day:
+        raise WakeupRuleError(
+            "A repeated wake-up changes its time for all its days; to move one day, cancel that day "
+            "and set a one-time wake-up."
+        )
+    repeats.change(wakeup=wakeup, clock=clock, by=by)
+    wakeup.refresh_from_db()
     return wakeup
 
 
@@ -373,7 +400,17 @@ def follow_move(*, stay: Stay, to_room: Room, by=None) -> int:
         wakeup.pushes = 0
         wakeup.save()
         moved += 1
+    from . import repeats
+
+    repeats.move(stay, to_room)
     return moved
+
+
+def follow_dates(*, stay: Stay) -> None:
+    """The stay's departure moved: repeated wake-ups end with it (or go on to the new last day)."""
+    from . import repeats
+
+    repeats.follow_dates(stay)
 
 
 def _forget_pbx_copy(wakeup: WakeupCall) -> None:
@@ -382,17 +419,21 @@ def _forget_pbx_copy(wakeup: WakeupCall) -> None:
     wakeup.pushed_at = wakeup.confirmed_at = None
 
 
-def end_with_stay(*, stay: Stay, by=None) -> int:
-    """Check-out: the PBX's hotel/checkout deleted the room's alarms; the hotel's records follow."""
+def end_with_stay(*, stay: Stay, by=None, reason: str = "guest checked out") -> int:
+    """Check-out (or a cancelled reservation): the PBX's hotel/checkout deleted the room's alarms; the
+    hotel's records follow, and repeated alarms are deleted too (harmless when already gone)."""
     ended = 0
     for wakeup in WakeupCall.objects.select_for_update().filter(stay=stay, status__in=OPEN_STATUSES):
         if wakeup.status == S.RINGING:
             continue
         transition(wakeup, S.CANCELLED)
         wakeup.next_action_at = None
-        wakeup.note = "guest checked out"
+        wakeup.note = reason
         wakeup.save()
         ended += 1
+    from . import repeats
+
+    repeats.end_for_stay(stay, reason)
     return ended
 
 

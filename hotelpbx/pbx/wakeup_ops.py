@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -101,6 +102,16 @@ def query_result(command_id: int) -> QueryResult:
     if row["status"] in (CommandStatus.FAILED, CommandStatus.RESENT):
         return QueryResult("failed", error=row["last_error"] or "the PBX refused the check")
     return QueryResult("pending")
+
+
+def times_being_removed(extension: str, after_command_id: int = 0) -> set[str]:
+    """Alarm times of the extension that an alarm.remove queued after the look `after_command_id` (or not
+    yet applied) deletes: that look still shows them, and they are not the guest's."""
+
+    payloads = PbxCommand.objects.filter(extension=extension, op=REMOVE).filter(
+        Q(pk__gt=after_command_id) | Q(status__in=[CommandStatus.PENDING, CommandStatus.SENDING])
+    )
+    return {str(p.get("time")) for p in payloads.values_list("payload", flat=True) if p and p.get("time")}
 
 
 def command_state(command_id: int) -> tuple[str, str]:

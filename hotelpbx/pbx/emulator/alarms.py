@@ -1,6 +1,9 @@
 """Wake-up alarms: validation of the wakeupcall/* alarm objects and "when does it ring next".
 
-Weekdays use Yeastar numbering (0 = Sunday .. 6 = Saturday), Python's is Monday = 0.
+Weekdays use Yeastar numbering (0 = Sunday .. 6 = Saturday), Python's is Monday = 0. API.md documents
+the days 0-6 for `custom` alarms but not how several are written; comma-separated is the likely form, so
+the emulator takes exactly that ("1,3,5": a string, each day once) and refuses any other (10020), which
+is at least as strict as the documents.
 """
 
 from __future__ import annotations
@@ -13,6 +16,17 @@ from .errors import MISSING_PARAM, WAKEUP_INVALID, ApiError
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 TYPES = ("onetime", "everyday", "custom")
+WEEKDAYS_RE = re.compile(r"^[0-6](,[0-6])*$")
+
+
+def strict_weekdays(value: Any) -> str:
+    """The documented-likely form only: "1,3,5" (a string of days 0-6, each once); ValueError otherwise."""
+    if not isinstance(value, str) or not WEEKDAYS_RE.match(value.strip()):
+        raise ValueError(value)
+    days = value.strip().split(",")
+    if len(set(days)) != len(days):
+        raise ValueError(value)
+    return ",".join(sorted(days))
 
 
 def parse_weekdays(value: Any) -> list[int]:
@@ -33,6 +47,14 @@ def normalise_alarm(
 ) -> dict[str, str]:
     """Merge `raw` over `base` (for update) and validate; errno 10020 for bad values, 10004 missing."""
     alarm = dict(base or {})
+    if raw.get("type") == "custom" or (raw.get("type") is None and alarm.get("type") == "custom"):
+        if "weekdays" in raw:
+            try:
+                raw = {**raw, "weekdays": strict_weekdays(raw["weekdays"])}
+            except ValueError:
+                raise ApiError(WAKEUP_INVALID, "weekdays") from None
+        elif raw.get("type") == "custom" and alarm.get("type") != "custom":
+            raise ApiError(WAKEUP_INVALID, "weekdays: required for a custom alarm")
     for key in ("time", "type", "weekdays", "repeats", "repeatinterval", "prompt"):
         if key in raw and raw[key] is not None:
             alarm[key] = (
