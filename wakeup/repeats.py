@@ -486,7 +486,9 @@ def _confirm_day(alarm: RepeatedAlarm, day: WakeupCall, now: datetime) -> None:
 
 def _read_back(alarm: RepeatedAlarm, day: WakeupCall, now: datetime) -> str:
     latest = day.due_at - LAST_PUSH_BEFORE
-    push_state, why = wakeup_ops.command_state(alarm.push_command_id or 0)
+    push_state, why = ("done", "")  # a read-back only (the alarm was on the PBX already)
+    if alarm.push_command_id is not None:
+        push_state, why = wakeup_ops.command_state(alarm.push_command_id)
     if push_state == "failed":
         alarm.state = R.WAITING
         _drop(alarm, "wake-up alarm refused")
