@@ -256,7 +256,7 @@ def test_cancelling_one_day_takes_the_alarm_off_until_that_day_has_passed(pbx, r
         step(pbx)
         traveller.shift(6)
         step(pbx)
-        thursday, friday, saturday = days(stay)
+        thursday, friday, _saturday = days(stay)
 
         services.wakeup_cancel(wakeup=thursday, reason="guest sleeps in")
         step(pbx)
