@@ -107,7 +107,10 @@ Hotel, alarms, voicemail, routes
 - hotel/checkout: all listed extensions must exist (else 10006, nothing changed); each gets voicemail
   emptied, removed from every outbound route, alarms deleted, username reset to the extension number.
 - wakeupcall: ids from one PBX-wide counter; one alarm per (extension, time) -> 10022; bad time/type/
-  weekdays/repeats -> 10020; v2 requires ``repeats`` (10004). ``wakeup`` must have the documented
+  weekdays/repeats -> 10020; v2 requires ``repeats`` (10004). A ``custom`` alarm needs ``weekdays`` as
+  the documented-likely form only, a string "1,3,5" of days 0-6 (0 = Sunday), each once ("135", "1;3",
+  lists, 7, repeats -> 10020); other types drop ``weekdays``. everyday/custom alarms ring on every
+  matching day until deleted. ``wakeup`` must have the documented
   shape: an array on v1 (first element used), an object on v2 (create and update); the other shape is
   10004. Query: v1 ``{"wakeups": []}`` when empty, v2 just Success.
   Delete without ``wakeupid`` (or "all") deletes every alarm of the listed extensions; the 2017 form

@@ -311,3 +311,65 @@ def test_outbound_permission_enforced_when_configured(api, emu, rx):
     emu.place_call(kind="outbound", src="2101", dst="00442071234567")
     assert emu.wait_idle(5)
     assert rx.events()[-1]["status"] == "ANSWERED"
+
+
+def test_custom_alarms_take_only_comma_separated_days_0_to_6_on_both_versions(api, emu):
+    emu.config.config_rate_limit = 1000  # many refused calls in a row; the limit is tested elsewhere
+    for version, key, shape in (("v1.1.0", "extid", list), (V2, "number", dict)):
+        token = api.login(version) if version == V2 else api.login()
+
+        def create(alarm, token=token, version=version, key=key, shape=shape):
+            body = {key: "2101", "wakeup": [alarm] if shape is list else alarm}
+            return api.post("wakeupcall/create", body, token=token, version=version)
+
+        base = {"time": "06:30", "type": "custom", "repeats": "1"}
+        for weekdays in ("135", "1;3", "1, 3", "7", "1,1", "", "mon", ["1", "3"], None):
+            answer = create({**base, "weekdays": weekdays})
+            assert answer["errno"] == "10020", (version, weekdays)
+        assert create(base)["errno"] == "10020"  # custom without its days
+        assert create({**base, "weekdays": "5,1,3"}) == {"status": "Success"}
+        [alarm] = emu.state.alarms_of("2101")
+        assert alarm["weekdays"] == "1,3,5"
+        # an everyday alarm has no days; extra ones are not kept
+        assert create({"time": "07:00", "type": "everyday", "repeats": "2", "weekdays": "1"})["status"] == (
+            "Success"
+        )
+        assert "weekdays" not in emu.state.alarms_of("2101")[1]
+        update = {key: "2101", "wakeupid": alarm["wakeupid"]}
+        switch = {"time": "06:30", "type": "onetime", "repeats": "1"}
+        body = {**update, "wakeup": [switch] if shape is list else switch}
+        assert api.post("wakeupcall/update", body, token=token, version=version)["status"] == "Success"
+        back = {"type": "custom", "repeats": "1"}  # to custom again, without its days
+        body = {**update, "wakeup": [back] if shape is list else back}
+        assert api.post("wakeupcall/update", body, token=token, version=version)["errno"] == "10020"
+        api.post("wakeupcall/delete", {key: "2101"}, token=token, version=version)
+        assert emu.state.alarms_of("2101") == []
+
+
+def test_repeated_alarms_ring_on_each_matching_day(api, emu, rx):
+    emu.config.extension_status_reports = False
+    # Wednesday 10 June 2026, 06:00 on the PBX's clock
+    emu.clock.set(datetime(2026, 6, 10, 6, 0, tzinfo=emu.clock.tz))
+    token = api.subscribe(rx, api_version=V2, version="2.0.0")
+    api.post(
+        "wakeupcall/create",
+        {"number": "2101", "wakeup": {"time": "06:30", "type": "everyday", "repeats": "1"}},
+        token=token,
+        version=V2,
+    )
+    api.post(  # Thursday and Saturday (0 = Sunday)
+        "wakeupcall/create",
+        {"number": "2102", "wakeup": {"time": "06:30", "type": "custom", "weekdays": "4,6", "repeats": "1"}},
+        token=token,
+        version=V2,
+    )
+    for _ in range(5 * 72):  # Wednesday 06:00 to Monday 06:00, 20 minutes at a time
+        emu.clock.advance(20 * 60)
+        api.post("heartbeat", None, token=token)  # else the token dies and no report flows
+        emu.tick()
+    assert emu.wait_idle(5)
+    rung: dict[str, list[int]] = {"2101": [], "2102": []}
+    for cdr in [e for e in rx.events() if e.get("event") == "NewCdr"]:
+        rung[cdr["callto"]].append(int(cdr["timestart"][8:10]))
+    assert rung == {"2101": [10, 11, 12, 13, 14], "2102": [11, 13]}
+    assert len(emu.state.alarms) == 2  # repeated alarms stay until deleted
