@@ -19,6 +19,7 @@ class WakeupConfig(AppConfig):
             "create",
             "change",
             "cancel",
+            "cancel_all",
             "alerts",
             "acknowledge",
             "report",

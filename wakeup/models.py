@@ -138,6 +138,13 @@ class WakeupCall(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def weekdays_label(self) -> str:
+        names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        return ", ".join(
+            names[int(d)] for d in self.weekdays.split(",") if d.strip().isdigit() and int(d) < 7
+        )
+
+    @property
     def is_failed(self) -> bool:
         return self.status in (*FAILED_STATUSES, WakeupStatus.ESCALATED)
 

@@ -22,9 +22,10 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def board_day(day: date) -> list[WakeupCall]:
-    """The day's wake-ups by time, the ones that need the desk on top, with the guest's name."""
+    """The day's wake-ups by time, the ones that need the desk on top, with the guest's name; a day of
+    a repeated wake-up knows which day it is (`day_of`: 2, 3)."""
     start, end = _day_bounds(day)
-    return list(
+    rows = list(
         WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end)
         .select_related("room", "stay__guest", "alert", "alert__acknowledged_by", "set_by")
         .prefetch_related("attempts")
@@ -35,6 +36,10 @@ def board_day(day: date) -> list[WakeupCall]:
         )
         .order_by("attention", "due_at", "room__number")
     )
+    positions = series_days(rows)
+    for row in rows:
+        row.day_of = positions.get(row.pk)
+    return rows
 
 
 def open_alerts() -> list[WakeupAlert]:
@@ -75,14 +80,61 @@ def stay_page(pk: int) -> Stay | None:
 
 
 def stay_wakeups(stay: Stay) -> list[WakeupCall]:
-    """The stay's wake-ups from today on (and any that still need the desk)."""
+    """The stay's wake-ups from today on (and any that still need the desk); every day of a repeated one,
+    so each day's result stays in view."""
     start, _ = _day_bounds(timing.hotel_now().date())
     return list(
         WakeupCall.objects.filter(stay=stay)
-        .filter(Q(due_at__gte=start) | Q(status__in=NEEDS_ATTENTION))
-        .select_related("room")
+        .filter(Q(due_at__gte=start) | Q(status__in=NEEDS_ATTENTION) | Q(series__isnull=False))
+        .exclude(Q(series__isnull=False) & Q(status=S.CANCELLED) & Q(due_at__lt=start))
+        .select_related("room", "repeat")
+        .prefetch_related("attempts")
         .order_by("due_at")
     )
+
+
+def stay_wakeup_groups(stay: Stay) -> list[dict]:
+    """The stay's wake-ups for its page: a one-time wake-up alone, a repeated one as one group with its
+    next day, its PBX alarm (alarm mode) and every day's result."""
+    groups: list[dict] = []
+    series: dict = {}
+    for wakeup in stay_wakeups(stay):
+        if wakeup.series is None:
+            groups.append({"series": None, "rows": [wakeup]})
+            continue
+        if wakeup.series not in series:
+            series[wakeup.series] = {"series": wakeup.series, "rows": [], "repeat": wakeup.repeat}
+            groups.append(series[wakeup.series])
+        series[wakeup.series]["rows"].append(wakeup)
+    for group in groups:
+        group["first"] = group["rows"][0]
+        group["next"] = next((w for w in group["rows"] if w.is_open and w.status != S.RINGING), None)
+    return groups
+
+
+def series_days(rows: list[WakeupCall]) -> dict[int, tuple[int, int]]:
+    """For the board: which day of its repeated wake-up each row is ("day 2 of 3")."""
+    keys = {w.series for w in rows if w.series}
+    if not keys:
+        return {}
+    ordered: dict = {}
+    for key, pk in (
+        WakeupCall.objects.filter(series__in=keys)
+        .exclude(status=S.CANCELLED)
+        .order_by("due_at", "id")
+        .values_list("series", "pk")
+    ):
+        ordered.setdefault(key, []).append(pk)
+    return {
+        pk: (index + 1, len(pks))
+        for pks in ordered.values()
+        for index, pk in enumerate(pks)
+        if pk is not None
+    }
+
+
+def open_days_of(series) -> list[WakeupCall]:
+    return list(WakeupCall.objects.filter(series=series, status__in=[S.SCHEDULED, S.PUSHED, S.CONFIRMED]))
 
 
 def wakeup_page(pk: int) -> WakeupCall | None:

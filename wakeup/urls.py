@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("<int:pk>/change/", views.change, name="change"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/cancel-all/", views.cancel_all, name="cancel_all"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("report/", views.report, name="report"),

@@ -114,6 +114,32 @@ def cancel(request, pk: int):
     return redirect("wakeup:board")
 
 
+@require_POST
+def cancel_all(request, pk: int):
+    """Every day not yet rung of a repeated wake-up (its PBX alarm is deleted)."""
+    from . import repeats
+
+    wakeup = _wakeup_or_404(pk)
+    if wakeup.series is None:
+        messages.error(request, "This wake-up is not repeated: cancel it alone.")
+        return redirect("wakeup:board")
+    try:
+        if wakeup.repeat_id:
+            cancelled = repeats.cancel_all(wakeup=wakeup, by=request.user)
+        else:  # confirmed mode: the days are rung by the app, nothing on the PBX
+            cancelled = 0
+            for day in selectors.open_days_of(wakeup.series):
+                services.wakeup_cancel(wakeup=day, by=request.user, reason="repeated wake-up cancelled")
+                cancelled += 1
+    except WakeupRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Repeated wake-up for room {wakeup.room.number} cancelled ({cancelled} days)."
+        )
+    return redirect("wakeup:board")
+
+
 def _alerts_context(request, *, form=None, failed_pk=None, error="") -> dict:
     return {
         "alerts": selectors.open_alerts(),
@@ -168,7 +194,7 @@ def stay_panel(request, pk: int):
         raise Http404("There is no such stay.")
     context = {
         "stay": stay,
-        "wakeups": selectors.stay_wakeups(stay),
+        "groups": selectors.stay_wakeup_groups(stay),
         "tomorrow": hotel_today() + timedelta(days=1),
     }
     return render_page(request, "wakeup/_stay_panel.html", context)

@@ -159,3 +159,39 @@ def test_the_stay_and_room_pages_show_the_stays_wake_ups_and_set_one(desk_client
         reverse("wakeup:create"), {"room": "301", "recurrence": "once", "day": "2026-06-11", "clock": "07:00"}
     )
     assert "Thu 11 Jun 07:00" in desk_client.get(panel_url).content.decode()
+
+
+def test_a_repeated_wake_up_shows_its_next_day_and_each_days_result(desk_client, clock):
+    from wakeup.models import AttemptResult, Recurrence, WakeupAttempt
+
+    stay = guest_in("301", "Dupont")
+    thursday, friday, saturday = services.wakeup_set(
+        stay=stay, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY
+    )
+    WakeupCall.objects.filter(pk=thursday.pk).update(status=WakeupStatus.ANSWERED)
+    WakeupAttempt.objects.create(
+        wakeup=thursday,
+        callid="1749616200.1",
+        at=datetime(2026, 6, 11, 6, 30, tzinfo=BERLIN),
+        result=AttemptResult.ANSWERED,
+    )
+    clock.move_to(datetime(2026, 6, 11, 9, 0, tzinfo=BERLIN))
+
+    panel = desk_client.get(reverse("wakeup:stay_panel", args=[stay.pk])).content.decode()
+    assert "Every day of the stay" in panel and "next: Fri 12 Jun 06:30" in panel
+    days = panel[panel.index("wakeup-day") :]
+    assert "Thu 11 Jun 06:30" in days and "Answered" in days and "06:30 answered" in days
+    assert "Sat 13 Jun 06:30" in days and "PBX alarm: not on the pbx" in panel
+
+    board = desk_client.get(reverse("wakeup:board") + "?day=2026-06-12").content.decode()
+    assert "Every day of the stay · day 2 of 3" in board and "Cancel all days" in board
+
+    desk_client.post(reverse("wakeup:cancel_all", args=[friday.pk]))
+    statuses = dict(WakeupCall.objects.filter(stay=stay).values_list("pk", "status"))
+    assert statuses == {
+        thursday.pk: WakeupStatus.ANSWERED,
+        friday.pk: WakeupStatus.CANCELLED,
+        saturday.pk: WakeupStatus.CANCELLED,
+    }
+    panel = desk_client.get(reverse("wakeup:stay_panel", args=[stay.pk])).content.decode()
+    assert "no day left" in panel and "PBX alarm: removed" in panel
