@@ -95,6 +95,19 @@ def _check_moment(stay: Stay, day: date, moment: datetime, now: datetime) -> Non
         )
 
 
+def _refuse_alarm_clash(room: Room, clock: time, days: set[date], repeated: bool) -> None:
+    """The PBX keeps one alarm per extension and clock time: a repeated wake-up (or one on the same day)
+    at the time of another would overwrite it there."""
+    wanted = clock.strftime("%H:%M")
+    for other in WakeupCall.objects.filter(room=room, mode=WakeupMode.ALARM, status__in=OPEN_STATUSES):
+        local = timezone.localtime(other.due_at, timing.hotel_zone())
+        if local.strftime("%H:%M") == wanted and (repeated or other.series or local.date() in days):
+            raise WakeupRuleError(
+                f"Room {room.number} already has a wake-up at {wanted} on {local:%d %b}: "
+                "change or cancel that one."
+            )
+
+
 def wakeup_set(
     *,
     stay: Stay,
@@ -138,6 +151,8 @@ def wakeup_set(
             moments = [(d, m) for d, m in moments if m.at >= lead]
             if not moments:
                 raise WakeupRuleError("No day of the stay is left for that wake-up time.")
+        if mode == WakeupMode.ALARM:
+            _refuse_alarm_clash(stay.room, clock, {d for d, _ in moments}, recurrence != Recurrence.ONCE)
         language = language or stay.guest.language
         series = uuid.uuid4() if recurrence != Recurrence.ONCE else None
         rows = [

@@ -192,3 +192,19 @@ def test_cancel_and_change_only_before_it_rings():
         with pytest.raises(WakeupRuleError, match="has not rung yet"):
             services.wakeup_cancel(wakeup=changed)
     assert WakeupCall.objects.get().status == WakeupStatus.CANCELLED
+
+
+def test_two_alarms_at_the_same_time_in_a_room_are_refused_when_one_repeats(settings):
+    # the PBX keeps one alarm per extension and time: the second would overwrite the first there
+    settings.WAKEUP_MODE = "alarm"
+    with at_berlin(2026, 6, 9, 12, 0):
+        stay = stay_from(date(2026, 6, 9), nights=5)
+        services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30))
+        with pytest.raises(WakeupRuleError, match="already has a wake-up at 06:30"):
+            services.wakeup_set(
+                stay=stay, day=date(2026, 6, 10), clock=time(6, 30), recurrence=Recurrence.DAILY
+            )
+        with pytest.raises(WakeupRuleError, match="already has a wake-up at 06:30"):
+            services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30))
+        services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))  # another day, once
+        services.wakeup_set(stay=stay, day=date(2026, 6, 10), clock=time(6, 45), recurrence=Recurrence.DAILY)
