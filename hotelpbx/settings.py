@@ -468,8 +468,9 @@ WAKEUP_PUSH_MARGIN_SECONDS = env.int("WAKEUP_PUSH_MARGIN_SECONDS", default=300)
 WAKEUP_AT_RISK_SECONDS = env.int("WAKEUP_AT_RISK_SECONDS", default=900)
 # After the last ring is due, how long to wait for the PBX's report before "no result from the PBX".
 WAKEUP_RESULT_GRACE_SECONDS = env.int("WAKEUP_RESULT_GRACE_SECONDS", default=180)
-# The caller number the PBX's alarm calls show in their call records; empty: any caller that is not a
-# room's extension.
+# The caller number the PBX's alarm calls show in their call records: undocumented by Yeastar, so a
+# setting, not verified on hardware (README, "A real PBX"); empty: any caller that is not a room's
+# extension.
 WAKEUP_ALARM_CALLER = env.str("WAKEUP_ALARM_CALLER", default="")
 # An alert nobody acknowledged after this many minutes goes to the manager too.
 WAKEUP_MANAGER_AFTER_MINUTES = env.int("WAKEUP_MANAGER_AFTER_MINUTES", default=10)
