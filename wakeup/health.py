@@ -9,11 +9,15 @@ from django.utils import timezone
 def dispatcher_check() -> tuple[bool, str]:
     from hotelpbx.core.models import SchedulerHeartbeat
 
-    from .models import WakeupCall
+    from .models import RepeatedAlarm, WakeupCall
 
     now = timezone.now()
     slack = timedelta(seconds=max(60.0, 4 * settings.WAKEUP_DISPATCH_SECONDS))
-    overdue = WakeupCall.objects.filter(next_action_at__lt=now - slack).order_by("next_action_at").first()
+    late_work = [  # a repeated wake-up's PBX alarm is wake-up work too
+        model.objects.filter(next_action_at__lt=now - slack).order_by("next_action_at").first()
+        for model in (WakeupCall, RepeatedAlarm)
+    ]
+    overdue = min((r for r in late_work if r is not None), key=lambda r: r.next_action_at, default=None)
     beat = SchedulerHeartbeat.objects.filter(name="wakeup").values_list("beat_at", flat=True).first()
     seen = f"last run {int((now - beat).total_seconds())} s ago" if beat else "never run"
     if overdue is not None:

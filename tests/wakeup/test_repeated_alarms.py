@@ -430,3 +430,37 @@ def test_an_everyday_alarm_the_guest_keyed_on_the_phone_is_adopted_for_the_rest_
         adopted[1].refresh_from_db()
         assert adopted[1].status == S.CONFIRMED
         assert sent(pbx, "wakeupcall/create", "2102") == []  # the guest's alarm, never pushed again
+
+
+def test_a_day_whose_time_the_clocks_skip_gets_its_own_alarm_time_and_the_next_day_the_usual_one(pbx, rooms):
+    # 02:30 does not exist in Berlin on Sunday 29 March 2026: that day rings at 03:30 (timing.py's rule),
+    # so the everyday alarm is replaced for that morning and put back to 02:30 after it
+    with time_machine.travel(datetime(2026, 3, 27, 20, 0, tzinfo=BERLIN), tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 3, 27), nights=3)
+        settle(pbx)
+        saturday, sunday, monday = services.wakeup_set(
+            stay=stay, day=date(2026, 3, 28), clock=time(2, 30), recurrence=Recurrence.DAILY
+        )
+        assert sunday.due_at == datetime(2026, 3, 29, 3, 30, tzinfo=BERLIN) and "03:30" in sunday.note
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+        for row, morning_time in ((saturday, "02:30"), (sunday, "03:30"), (monday, "02:30")):
+            if row is not saturday:
+                traveller.move_to(row.due_at - timedelta(hours=22))  # pushed once it fits
+                step(pbx)
+                traveller.shift(6)
+                step(pbx)
+            [alarm] = alarms_on(pbx, "2101")
+            assert (alarm["type"], alarm["time"]) == ("everyday", morning_time)
+            assert pbx.alarm_next[alarm["wakeupid"]] == row.due_at
+            row.refresh_from_db()
+            assert row.status == S.CONFIRMED
+            ring_morning(pbx, traveller, row)
+            assert row.status == S.ANSWERED
+            confirm_next_day(pbx, traveller, row)
+    assert [alarm_of(b)["time"] for b in sent(pbx, "wakeupcall/create", "2101")] == [
+        "02:30",
+        "03:30",
+        "02:30",
+    ]
