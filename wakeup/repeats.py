@@ -490,12 +490,17 @@ def _read_back(alarm: RepeatedAlarm, day: WakeupCall, now: datetime) -> str:
     if alarm.push_command_id is not None:
         push_state, why = wakeup_ops.command_state(alarm.push_command_id)
     if push_state == "failed":
+        pushes = alarm.pushes
         alarm.state = R.WAITING
         _drop(alarm, "wake-up alarm refused")
-        if why and "day late" in why:
-            _save(alarm, day.due_at + timedelta(seconds=1))  # this day is escalated by its row
-            return "too late"
-        _save(alarm, now)
+        if why and "day late" in why:  # that push's day is gone (escalated by its row): try this one
+            return _push_when_it_fits(alarm, day, _wanted(alarm, day), now)
+        if pushes < MAX_PUSHES and now < latest:
+            _push(alarm, day, _wanted(alarm, day), now)
+            alarm.pushes = pushes + 1
+            alarm.save(update_fields=["pushes"])
+            return "pushed again"
+        _save(alarm, day.due_at + timedelta(seconds=1))  # this day is escalated by its row
         return "refused"
     result = wakeup_ops.query_result(alarm.check_command_id or 0)
     if result.state == "done":

@@ -466,3 +466,79 @@ def test_a_day_whose_time_the_clocks_skip_gets_its_own_alarm_time_and_the_next_d
         "03:30",
         "02:30",
     ]
+
+
+def daily_from_thursday(emu, traveller, room):
+    stay = in_house(room, date(2026, 6, 10), nights=3)
+    settle(emu)
+    services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY)
+    step(emu)
+    traveller.shift(6)
+    step(emu)
+    return stay
+
+
+def test_a_morning_without_any_report_says_no_result_and_the_next_morning_still_rings(pbx, rooms):
+    with time_machine.travel(START, tick=True) as traveller:
+        stay = daily_from_thursday(pbx, traveller, rooms["101"])
+        thursday, friday, _ = days(stay)
+        pbx.faults.update({"drop_reports": True})
+        ring_morning(pbx, traveller, thursday)
+        pbx.faults.update({"drop_reports": False})
+        confirm_next_day(pbx, traveller, thursday)  # the ring window is over: Thursday is decided
+
+        thursday.refresh_from_db()
+        assert thursday.status == S.ESCALATED and "No result from the PBX" in thursday.alert.reason
+        friday.refresh_from_db()
+        assert friday.status == S.CONFIRMED
+        ring_morning(pbx, traveller, friday)
+    assert friday.status == S.ANSWERED
+
+
+def test_an_alarm_gone_from_the_pbx_is_found_by_the_read_back_and_pushed_again(pbx, rooms):
+    with time_machine.travel(START, tick=True) as traveller:
+        stay = daily_from_thursday(pbx, traveller, rooms["101"])
+        thursday, friday, _ = days(stay)
+        ring_morning(pbx, traveller, thursday)
+        with pbx.lock:  # deleted on the PBX (by hand, or a reset) between two mornings
+            for alarm in list(pbx.state.alarms_of("2101")):
+                pbx.delete_alarm(alarm["wakeupid"])
+        confirm_next_day(pbx, traveller, thursday)
+        traveller.shift(6)
+        step(pbx)
+
+        friday.refresh_from_db()
+        assert friday.status == S.CONFIRMED
+        assert [alarm_of(b)["type"] for b in sent(pbx, "wakeupcall/create", "2101")] == ["everyday"] * 2
+        ring_morning(pbx, traveller, friday)
+    assert friday.status == S.ANSWERED
+
+
+def test_a_morning_the_pbx_could_not_be_reached_for_is_escalated_and_the_alarm_serves_the_next(pbx, rooms):
+    with time_machine.travel(START, tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 6, 10), nights=3)
+        settle(pbx)
+        thursday, friday, _ = services.wakeup_set(
+            stay=stay, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY
+        )
+        pbx.faults.update({"down": True})
+        step(pbx)  # the alarm waits in the outbox: the PBX does not answer
+        traveller.move_to(thursday.due_at - timedelta(seconds=10))
+        dispatch.dispatch_due()
+        thursday.refresh_from_db()
+        assert thursday.status == S.ESCALATED and "call the room" in thursday.alert.reason
+
+        traveller.move_to(thursday.due_at + timedelta(minutes=1))  # the link is back after the time
+        pbx.faults.update({"down": False})
+        traveller.shift(10)
+        settle(pbx)
+        assert alarms_on(pbx, "2101") == []  # refused as a day late: it would have rung now, unasked
+        traveller.move_to(thursday.due_at + timedelta(minutes=16))
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+
+        [alarm] = alarms_on(pbx, "2101")
+        assert pbx.alarm_next[alarm["wakeupid"]] == friday.due_at
+        friday.refresh_from_db()
+        assert friday.status == S.CONFIRMED
