@@ -542,3 +542,57 @@ def test_a_morning_the_pbx_could_not_be_reached_for_is_escalated_and_the_alarm_s
         assert pbx.alarm_next[alarm["wakeupid"]] == friday.due_at
         friday.refresh_from_db()
         assert friday.status == S.CONFIRMED
+
+
+def test_a_custom_alarm_the_guest_keyed_is_adopted_on_its_days_only(pbx, rooms):
+    with time_machine.travel(START, tick=True):
+        stay = in_house(rooms["103"], date(2026, 6, 10), nights=5)
+        settle(pbx)
+        with pbx.lock:  # Friday and Sunday on the PBX's numbering (0 = Sunday)
+            pbx.add_alarm(
+                "2103",
+                {
+                    "time": "08:00",
+                    "type": "custom",
+                    "weekdays": "0,5",
+                    "repeats": "1",
+                    "repeatinterval": "5",
+                    "prompt": "macroform-cold_day",
+                },
+            )
+        dispatch.survey_alarms()
+        settle(pbx)
+        step(pbx)
+    adopted = days(stay)
+    assert [r.due_at.astimezone(BERLIN).strftime("%a %d %H:%M") for r in adopted] == [
+        "Fri 12 08:00",
+        "Sun 14 08:00",
+    ]
+    assert {r.recurrence for r in adopted} == {Recurrence.WEEKDAYS}
+    assert adopted[0].weekdays_label == "Fri, Sun" and adopted[0].status == S.CONFIRMED
+
+
+def test_a_cancelled_reservation_takes_its_repeated_alarm_off_the_pbx(pbx, rooms):
+    from rooms.models import StayStatus
+    from rooms.services import stay_cancel
+    from tests.factories import GuestFactory, StayFactory
+
+    with time_machine.travel(START, tick=True) as traveller:
+        stay = StayFactory(
+            room=rooms["102"],
+            arrival=date(2026, 6, 10),
+            departure=date(2026, 6, 13),
+            status=StayStatus.RESERVED,
+            guest=GuestFactory(language="en"),
+        )
+        services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY)
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+        assert [a["prompt"] for a in alarms_on(pbx, "2102")] == ["wakeup_en"]
+
+        stay_cancel(stay=stay, reason="no show")
+        settle(pbx)
+    assert alarms_on(pbx, "2102") == []
+    assert {r.status for r in days(stay)} == {S.CANCELLED}
+    assert RepeatedAlarm.objects.get().state == "ended"
