@@ -596,3 +596,35 @@ def test_a_cancelled_reservation_takes_its_repeated_alarm_off_the_pbx(pbx, rooms
     assert alarms_on(pbx, "2102") == []
     assert {r.status for r in days(stay)} == {S.CANCELLED}
     assert RepeatedAlarm.objects.get().state == "ended"
+
+
+def test_chosen_weekdays_follow_the_pbxs_calendar_when_its_date_differs(pbx_in_utc, rooms):
+    pbx = pbx_in_utc
+    # 00:30 on Thursday in Berlin (summer time) is 22:30 on Wednesday on the PBX's UTC clock
+    with time_machine.travel(START, tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 6, 10), nights=5)
+        settle(pbx)
+        thursday, saturday = services.wakeup_set(
+            stay=stay,
+            day=date(2026, 6, 10),
+            clock=time(0, 30),
+            recurrence=Recurrence.WEEKDAYS,
+            weekdays=(3, 5),
+        )
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+        [create] = sent(pbx, "wakeupcall/create", "2101")
+        # Wednesday and Friday on Yeastar's numbering (0 = Sunday)
+        assert (alarm_of(create)["type"], alarm_of(create)["time"], alarm_of(create)["weekdays"]) == (
+            "custom",
+            "22:30",
+            "3,5",
+        )
+        [alarm] = alarms_on(pbx, "2101")
+        assert pbx.alarm_next[alarm["wakeupid"]] == thursday.due_at
+        ring_morning(pbx, traveller, thursday)
+        assert thursday.status == S.ANSWERED
+        traveller.move_to(thursday.due_at + timedelta(minutes=16))
+        step(pbx)
+        assert pbx.alarm_next[alarm["wakeupid"]] == saturday.due_at
