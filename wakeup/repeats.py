@@ -503,6 +503,12 @@ def _read_back(alarm: RepeatedAlarm, day: WakeupCall, now: datetime) -> str:
         _save(alarm, day.due_at + timedelta(seconds=1))  # this day is escalated by its row
         return "refused"
     result = wakeup_ops.query_result(alarm.check_command_id or 0)
+    if result.state == "done" and result.read_at is not None and result.read_at < _opens(day):
+        # a look taken for an earlier day (its answer came late): this day gets its own, in its 24 h
+        if now < _opens(day):
+            _save(alarm, _opens(day))
+            return "waiting"
+        result = wakeup_ops.QueryResult("failed")
     if result.state == "done":
         mine = [a for a in result.alarms if a.time == alarm.pbx_time and a.kind == alarm.pbx_kind]
         if mine:
