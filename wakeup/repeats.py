@@ -159,7 +159,12 @@ def change(*, wakeup: WakeupCall, clock: time, by=None) -> int:
         if not any(m.at >= lead for _, m in moved):
             raise services.WakeupRuleError("No day of the stay is left for that wake-up time.")
         for row, moment in moved:
-            if moment.at < lead:  # today's time already passed: that day keeps its time
+            if moment.at < lead:  # the new time has passed today: one alarm cannot ring both times
+                services.transition(row, S.CANCELLED)
+                _forget_pbx_copy(row)
+                row.next_action_at = None
+                row.note = f"changed to {clock:%H:%M}, which had passed that day"
+                row.save()
                 continue
             services.transition(row, S.SCHEDULED)
             _forget_pbx_copy(row)

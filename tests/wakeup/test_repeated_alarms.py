@@ -628,3 +628,27 @@ def test_chosen_weekdays_follow_the_pbxs_calendar_when_its_date_differs(pbx_in_u
         traveller.move_to(thursday.due_at + timedelta(minutes=16))
         step(pbx)
         assert pbx.alarm_next[alarm["wakeupid"]] == saturday.due_at
+
+
+def test_a_new_time_that_has_passed_today_starts_tomorrow_and_ends_today_openly(pbx, rooms):
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 6, 10), nights=3)
+        settle(pbx)
+        thursday, friday, _saturday = services.wakeup_set(
+            stay=stay, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY
+        )
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+
+        services.wakeup_change(wakeup=thursday, day=date(2026, 6, 11), clock=time(5, 45))
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+    thursday.refresh_from_db()
+    assert thursday.status == S.CANCELLED and thursday.note == "changed to 05:45, which had passed that day"
+    [alarm] = alarms_on(pbx, "2101")
+    assert alarm["time"] == "05:45"
+    assert pbx.alarm_next[alarm["wakeupid"]] == datetime(2026, 6, 12, 5, 45, tzinfo=BERLIN)
+    friday.refresh_from_db()
+    assert friday.status == S.CONFIRMED
