@@ -10,7 +10,7 @@ Alarm mode, per wake-up: scheduled -> (inside the 24 h before it is due) an alar
 alarm.query go to the outbox -> pushed -> the query shows the alarm: confirmed -> due: ringing ->
 the call records decide (services.record_alarm_call) -> none by the end of the ring window:
 "no result from the PBX", escalated. A repeated wake-up's days wait instead for its one
-everyday/custom alarm (repeats.py), which this dispatcher moves first.
+everyday/custom alarm (repeat_dispatch.py), which this dispatcher moves first.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hotelpbx.pbx import commands, wakeup_ops
 from hotelpbx.pbx.config import PbxConfig
 from rooms.models import Room, StayStatus
 
-from . import repeats, services, timing
+from . import repeat_dispatch, repeats, services, timing
 from .models import (
     AlarmSurvey,
     Recurrence,
@@ -49,7 +49,7 @@ LAST_PUSH_BEFORE = timedelta(seconds=30)
 
 def dispatch_due(now: datetime | None = None, limit: int = 2000) -> dict[str, int]:
     now = now or timezone.now()
-    counts: dict[str, int] = repeats.dispatch_due(now, limit)  # first: it confirms the days below
+    counts: dict[str, int] = repeat_dispatch.dispatch_due(now, limit)  # first: it confirms the days below
     due = list(
         WakeupCall.objects.filter(next_action_at__lte=now)
         .order_by("next_action_at", "id")
@@ -80,7 +80,7 @@ def step(pk: int, lease: datetime) -> str:
             return "taken"
         now = timezone.now()
         if wakeup.repeat_id and wakeup.status in (S.SCHEDULED, S.PUSHED):
-            return repeats.day_step(wakeup, now)
+            return repeat_dispatch.day_step(wakeup, now)
         handler = STEPS.get(wakeup.status)
         if handler is None:
             wakeup.next_action_at = None
