@@ -197,6 +197,7 @@ class RepeatedAlarm(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=40, blank=True, help_text="Why it was removed.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

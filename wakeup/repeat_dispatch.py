@@ -104,7 +104,7 @@ def _advance(alarm: RepeatedAlarm, now: datetime) -> str:
         if on_pbx and now < busy_until:  # the last day may still be ringing its repeats
             _save(alarm, busy_until)
             return "waiting"
-        repeats.end(alarm, "wake-up ended")
+        repeats.end(alarm, repeats.NO_DAY_LEFT)
         return "removed"
     wanted = _wanted(alarm, following)
     if on_pbx and (_on_pbx(alarm) != wanted or _next_ring(wanted, now) != following.due_at):

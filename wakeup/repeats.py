@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hotelpbx.pbx import commands
@@ -65,10 +66,15 @@ def drop(alarm: RepeatedAlarm, reason: str) -> None:
     alarm.pushes = 0
 
 
+NO_DAY_LEFT = "wake-up ended"
+
+
 def end(alarm: RepeatedAlarm, reason: str) -> None:
-    """No day is left: off the PBX (wakeupcall/delete), for good."""
+    """Off the PBX (wakeupcall/delete): cancelled, the stay ended, or no day left (NO_DAY_LEFT: a longer
+    stay brings it back)."""
     drop(alarm, reason)
     alarm.state, alarm.next_action_at, alarm.ended_at = R.ENDED, None, timezone.now()
+    alarm.end_reason = reason[:40]
     alarm.save()
 
 
@@ -174,7 +180,8 @@ def follow_dates(stay) -> None:
     stays cancelled."""
     now = timezone.now()
     lead = now + timedelta(seconds=settings.WAKEUP_MIN_LEAD_SECONDS)
-    for alarm in RepeatedAlarm.objects.select_for_update().filter(stay=stay).exclude(state=R.ENDED):
+    alarms = RepeatedAlarm.objects.select_for_update().filter(stay=stay)
+    for alarm in alarms.exclude(Q(state=R.ENDED) & ~Q(end_reason=NO_DAY_LEFT)):
         zone = zone_of(alarm)
         rows = WakeupCall.objects.select_for_update(of=("self",)).filter(repeat=alarm)
         rows = list(rows.order_by("due_at"))
@@ -198,8 +205,10 @@ def follow_dates(stay) -> None:
                 if moment.at >= lead:
                     _new_day(alarm, rows[-1], moment)
             day += timedelta(days=1)
+        if alarm.state == R.ENDED:  # its last day had passed: the longer stay brings it back
+            alarm.state, alarm.ended_at, alarm.end_reason = R.WAITING, None, ""
         alarm.next_action_at = now
-        alarm.save(update_fields=["next_action_at", "updated_at"])
+        alarm.save()
 
 
 def _new_day(alarm: RepeatedAlarm, template: WakeupCall, moment) -> WakeupCall:

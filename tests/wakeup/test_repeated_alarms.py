@@ -652,3 +652,28 @@ def test_a_new_time_that_has_passed_today_starts_tomorrow_and_ends_today_openly(
     assert pbx.alarm_next[alarm["wakeupid"]] == datetime(2026, 6, 12, 5, 45, tzinfo=BERLIN)
     friday.refresh_from_db()
     assert friday.status == S.CONFIRMED
+
+
+def test_a_stay_extended_after_its_last_wake_up_brings_the_every_day_alarm_back(pbx, rooms):
+    with time_machine.travel(START, tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 6, 10), nights=1)
+        settle(pbx)
+        [thursday] = services.wakeup_set(
+            stay=stay, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY
+        )
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+        ring_morning(pbx, traveller, thursday)
+        confirm_next_day(pbx, traveller, thursday)
+        assert alarms_on(pbx, "2101") == [] and RepeatedAlarm.objects.get().state == "ended"
+
+        stay_change_departure(stay=stay, departure=date(2026, 6, 13))
+        step(pbx)
+        traveller.shift(6)
+        step(pbx)
+        [alarm] = alarms_on(pbx, "2101")
+        later = [r for r in days(stay) if r.pk != thursday.pk]
+        assert [r.due_at.astimezone(BERLIN).day for r in later] == [12, 13]
+        assert pbx.alarm_next[alarm["wakeupid"]] == later[0].due_at and later[0].status == S.CONFIRMED
+    assert RepeatedAlarm.objects.get().state == "confirmed"
