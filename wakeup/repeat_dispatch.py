@@ -59,7 +59,9 @@ def dispatch_due(now: datetime, limit: int = 2000) -> dict[str, int]:
 
 def _step(pk: int, lease: datetime) -> str:
     with transaction.atomic():
-        alarm = RepeatedAlarm.objects.select_for_update().select_related("room", "stay").get(pk=pk)
+        alarm = (
+            RepeatedAlarm.objects.select_for_update(of=("self",)).select_related("room", "stay").get(pk=pk)
+        )
         if alarm.next_action_at != lease:
             return "taken"
         return _advance(alarm, timezone.now())

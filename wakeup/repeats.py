@@ -49,9 +49,16 @@ def create(*, stay, rows: list[WakeupCall], clock: time, recurrence: str, weekda
 
 
 def nudge(alarm_id: int | None) -> None:
-    """Look at the alarm again at the next dispatch (a day was cancelled, changed or moved)."""
+    """Look at the alarm again at the next dispatch (a day was cancelled, changed or escalated). After
+    the commit: the caller holds a day's row lock, and the dispatcher locks the alarm before its days."""
     if alarm_id:
-        RepeatedAlarm.objects.filter(pk=alarm_id).exclude(state=R.ENDED).update(next_action_at=timezone.now())
+        transaction.on_commit(
+            lambda: (
+                RepeatedAlarm.objects.filter(pk=alarm_id)
+                .exclude(state=R.ENDED)
+                .update(next_action_at=timezone.now())
+            )
+        )
 
 
 def drop(alarm: RepeatedAlarm, reason: str) -> None:
@@ -100,7 +107,8 @@ def cancel_all(*, wakeup: WakeupCall, by=None) -> int:
     from hotelpbx.core.audit import audit_record
 
     with transaction.atomic():
-        alarm = RepeatedAlarm.objects.select_for_update().select_related("room").filter(pk=wakeup.repeat_id)
+        alarm = RepeatedAlarm.objects.select_for_update(of=("self",)).select_related("room")
+        alarm = alarm.filter(pk=wakeup.repeat_id)
         alarm = alarm.first()
         rows = WakeupCall.objects.select_for_update(of=("self",)).filter(
             series=wakeup.series, status__in=WAITING_DAY

@@ -404,6 +404,9 @@ def _attempt(pk: int, *, callid: str, at: datetime, result: str, detail: str) ->
 def follow_move(*, stay: Stay, to_room: Room, by=None) -> int:
     """Open wake-ups go with the guest: the old room's alarms were cleared with its check-out; they are
     pushed again to the new room's phone."""
+    from . import repeats
+
+    repeats.move(stay, to_room)  # first: the alarms are locked before their days, as the dispatcher does
     moved = 0
     for wakeup in WakeupCall.objects.select_for_update().filter(stay=stay, status__in=OPEN_STATUSES):
         if wakeup.status == S.RINGING:
@@ -415,9 +418,6 @@ def follow_move(*, stay: Stay, to_room: Room, by=None) -> int:
         wakeup.pushes = 0
         wakeup.save()
         moved += 1
-    from . import repeats
-
-    repeats.move(stay, to_room)
     return moved
 
 
@@ -437,6 +437,9 @@ def _forget_pbx_copy(wakeup: WakeupCall) -> None:
 def end_with_stay(*, stay: Stay, by=None, reason: str = "guest checked out") -> int:
     """Check-out (or a cancelled reservation): the PBX's hotel/checkout deleted the room's alarms; the
     hotel's records follow, and repeated alarms are deleted too (harmless when already gone)."""
+    from . import repeats
+
+    repeats.end_for_stay(stay, reason)  # first: the alarms are locked before their days
     ended = 0
     for wakeup in WakeupCall.objects.select_for_update().filter(stay=stay, status__in=OPEN_STATUSES):
         if wakeup.status == S.RINGING:
@@ -446,9 +449,6 @@ def end_with_stay(*, stay: Stay, by=None, reason: str = "guest checked out") -> 
         wakeup.note = reason
         wakeup.save()
         ended += 1
-    from . import repeats
-
-    repeats.end_for_stay(stay, reason)
     return ended
 
 
