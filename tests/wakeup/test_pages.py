@@ -181,7 +181,7 @@ def test_a_repeated_wake_up_shows_its_next_day_and_each_days_result(desk_client,
     assert "Every day of the stay" in panel and "next: Fri 12 Jun 06:30" in panel
     days = panel[panel.index("wakeup-day") :]
     assert "Thu 11 Jun 06:30" in days and "Answered" in days and "06:30 answered" in days
-    assert "Sat 13 Jun 06:30" in days and "PBX alarm: not on the pbx" in panel
+    assert "Sat 13 Jun 06:30" in days and "PBX alarm: Not on the PBX" in panel
 
     board = desk_client.get(reverse("wakeup:board") + "?day=2026-06-12").content.decode()
     assert "Every day of the stay · day 2 of 3" in board and "Cancel all days" in board
@@ -194,4 +194,4 @@ def test_a_repeated_wake_up_shows_its_next_day_and_each_days_result(desk_client,
         saturday.pk: WakeupStatus.CANCELLED,
     }
     panel = desk_client.get(reverse("wakeup:stay_panel", args=[stay.pk])).content.decode()
-    assert "no day left" in panel and "PBX alarm: removed" in panel
+    assert "no day left" in panel and "PBX alarm: Removed" in panel
