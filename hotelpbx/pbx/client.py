@@ -453,11 +453,20 @@ class PbxClient:
         weekdays: str | Iterable[str] | None = None,
     ) -> None:
         alarm = self._alarm(time_hhmm, type, repeats, interval, prompt, weekdays)
-        # v1 takes an array (first element used), v2 an object with `repeats` required.
-        wakeup: Any = alarm if self.config.v2 else [alarm]
-        self.call(
-            "wakeupcall/create", {self.config.ext_key: str(number), "wakeup": wakeup}, config_change=True
-        )
+        body = {self.config.ext_key: str(number)}
+        if not self.config.v2:
+            # v1 takes an array (first element used).
+            self.call("wakeupcall/create", {**body, "wakeup": [alarm]}, config_change=True)
+            return
+        # v2 wants an object on update; for create the documents disagree (an array on a sibling
+        # product's v2 page). A PBX refusing one shape as a missing parameter (10004) created nothing,
+        # so the other shape is tried once: whichever the PBX reads, the alarm is set exactly once.
+        try:
+            self.call("wakeupcall/create", {**body, "wakeup": alarm}, config_change=True)
+        except PbxPermanentError as exc:
+            if exc.errno != MISSING_PARAM:
+                raise
+            self.call("wakeupcall/create", {**body, "wakeup": [alarm]}, config_change=True)
 
     def wakeup_query(self, number: str) -> list[dict[str, Any]]:
         """The extension's alarms (each with `wakeupid` and `number`); [] when it has none."""

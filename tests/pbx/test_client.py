@@ -263,6 +263,29 @@ def test_wakeup_create_query_update_delete(pbx_client, emulator, pbx_api_version
     assert pbx_client.wakeup_query("2103") == []
 
 
+@pytest.mark.parametrize("pbx_api_version", ["v2.0.0"])
+@pytest.mark.parametrize("create_shape", ["object", "array"])
+def test_a_v2_alarm_is_created_once_whichever_shape_the_pbx_reads(
+    emulator_config, create_shape, pbx_api_version, pbx_events_receiver, settings, db
+):
+    # The documents disagree on v2 create's `wakeup` shape; the client must set the alarm either way.
+    emu = Emulator(emulator_config.copy_with(v2_create_wakeup_shape=create_shape)).start(
+        host="127.0.0.1", port=0
+    )
+    try:
+        point_settings_at(settings, emu, pbx_api_version, pbx_events_receiver.port)
+        new_client().wakeup_create("2102", "06:45", repeats=2, interval=5, prompt="wakeup_en")
+
+        [alarm] = emu.state.alarms_of("2102")
+        assert (alarm["time"], alarm["repeats"], alarm["prompt"]) == ("06:45", "2", "wakeup_en")
+        creates = calls_to(emu, "wakeupcall/create")
+        expected = [None] if create_shape == "object" else ["10004", None]
+        assert [c["errno"] for c in creates] == expected
+        assert isinstance(creates[-1]["body"]["wakeup"], dict if create_shape == "object" else list)
+    finally:
+        emu.stop()
+
+
 def test_playprompt_returns_the_callid(pbx_client, emulator, pbx_api_version):
     callid = pbx_client.playprompt("2104", "wakeup_en")
     path = "call/playprompt" if pbx_api_version == "v2.0.0" else "extension/playprompt"

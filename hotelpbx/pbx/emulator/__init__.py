@@ -111,8 +111,10 @@ Hotel, alarms, voicemail, routes
   the documented-likely form only, a string "1,3,5" of days 0-6 (0 = Sunday), each once ("135", "1;3",
   lists, 7, repeats -> 10020); other types drop ``weekdays``. everyday/custom alarms ring on every
   matching day until deleted. ``wakeup`` must have the documented
-  shape: an array on v1 (first element used), an object on v2 (create and update); the other shape is
-  10004. Query: v1 ``{"wakeups": []}`` when empty, v2 just Success.
+  shape: an array on v1 (first element used), an object on v2 (update; create too unless
+  ``v2_create_wakeup_shape="array"``, ``--v2-create-wakeup-shape array``, plays a PBX that follows the
+  sibling product's v2 create page); the other shape is 10004.
+  Query: v1 ``{"wakeups": []}`` when empty, v2 just Success.
   Delete without ``wakeupid`` (or "all") deletes every alarm of the listed extensions; the 2017 form
   ``{"extid", "time"}`` deletes only that extension's alarm at that time (10021 if there is none).
 - deviceinfo ``systemtime``: local time plus ``UTC`` for a zero offset, else ``UTC+8``/``UTC-8``/

@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(_env("V1_ROUTE_UPDATE", "off")).lower(),
         help="whether v1.1.0 has outroute/update (off: errno 10003, as firmware without it)",
     )
+    parser.add_argument(
+        "--v2-create-wakeup-shape",
+        choices=("object", "array"),
+        default=str(_env("V2_CREATE_WAKEUP_SHAPE", "object")).lower(),
+        help="the `wakeup` shape v2 wakeupcall/create takes (the other answers 10004)",
+    )
     parser.add_argument("--time-zone", default=_env("TIME_ZONE", "UTC"))
     parser.add_argument(
         "--traffic",
@@ -104,6 +110,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         "report_transport": args.report_transport,
         "login_replaces_token": args.login_replaces_token,
         "v1_route_update": args.v1_route_update == "on",
+        "v2_create_wakeup_shape": args.v2_create_wakeup_shape,
     }
     values.update(parse_extensions_argument(args.extensions))
     return EmulatorConfig(**values)

@@ -37,15 +37,16 @@ def checkout(ctx: Context) -> dict[str, Any]:
     return {}
 
 
-def _alarm_body(ctx: Context) -> dict[str, Any]:
-    """`wakeup` in the documented shape only: an array on v1 (first element used), an object on v2.
+def _alarm_body(ctx: Context, *, v2_shape: str = "object") -> dict[str, Any]:
+    """`wakeup` in the documented shape only: an array on v1 (first element used), an object on v2
+    (create: the shape `v2_create_wakeup_shape` names).
 
     The other shape answers 10004, as a missing parameter would.
     """
     raw = ctx.body.get("wakeup")
-    if ctx.v2 and not isinstance(raw, dict):
+    if ctx.v2 and v2_shape == "object" and not isinstance(raw, dict):
         raise ApiError(MISSING_PARAM, "wakeup must be an object on v2")
-    if not ctx.v2:
+    if not ctx.v2 or v2_shape == "array":
         if not isinstance(raw, list):
             raise ApiError(MISSING_PARAM, "wakeup must be an array")
         raw = raw[0] if raw else None
@@ -63,7 +64,8 @@ def _check_prompt(ctx: Context, alarm: dict[str, str]) -> None:
 def wakeup_create(ctx: Context) -> dict[str, Any]:
     emu = ctx.emu
     numbers = ctx.extensions(allow_all=False)
-    alarm = normalise_alarm(_alarm_body(ctx), None, repeats_required=ctx.v2)
+    shape = emu.config.v2_create_wakeup_shape
+    alarm = normalise_alarm(_alarm_body(ctx, v2_shape=shape), None, repeats_required=ctx.v2)
     _check_prompt(ctx, alarm)
     # One alarm per (extension, time): checked for every extension before creating any.
     for number in numbers:

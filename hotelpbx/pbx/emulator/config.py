@@ -68,6 +68,10 @@ class EmulatorConfig:
     alarm_answer: bool = True
     # The caller number shown in NewCdr for wake-up calls: undocumented on the real PBX.
     wakeup_callfrom: str = "wakeup"
+    # The shape v2 `wakeupcall/create` takes for `wakeup`: "object" (as v2's update page shows) or
+    # "array" (as the sibling product's v2 create page shows). Yeastar's S-Series v2 create page does not
+    # settle it, so the emulator can play either PBX; the other shape answers 10004.
+    v2_create_wakeup_shape: str = "object"
     # CDR export: the real column names are undocumented; this renames the emulator's columns (NewCdr
     # field name -> heading), e.g. {"callid": "Call ID"}, to test clients against other exports.
     cdr_csv_headings: dict[str, str] = field(default_factory=dict)
