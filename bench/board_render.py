@@ -16,6 +16,7 @@ board's ETag, answered 304) takes at most 2x a trivial view (a two-byte page thr
 
 import os
 import random
+import secrets
 import shutil
 import statistics
 import sys
@@ -41,6 +42,8 @@ def configure(tmp: Path) -> None:
     os.environ["HOTELPBX_VAR_DIR"] = str(tmp)
     (tmp / "staticfiles").mkdir()  # WhiteNoise warns about a missing STATIC_ROOT otherwise
     os.environ["DJANGO_DEBUG"] = "false"
+    # a throwaway key for this run: with DEBUG off the settings refuse the public demo key
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
     os.environ["AXES_ENABLED"] = "false"
     os.environ["REDIS_URL"] = ""
     os.environ["DJANGO_SETTINGS_MODULE"] = "hotelpbx.settings"
