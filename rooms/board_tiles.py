@@ -24,11 +24,11 @@ busy / offline (the room phone), pending / failed (the phone's set-up on the PBX
 
 from datetime import date
 from functools import lru_cache
+from html import escape  # the standard library's: Django's adds a lazy wrapper and a SafeString per call
 from typing import NamedTuple
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import HousekeepingStatus, ServiceState
@@ -130,21 +130,22 @@ def _status(t: Tile) -> str:
 @lru_cache(maxsize=MEMO_SIZE)
 def render_tile(t: Tile) -> str:
     """One tile's HTML (every value escaped here); remembered, see the module's docstring."""
-    classes = [t.housekeeping]
+    classes = t.housekeeping
     if t.guest is not None:
-        classes.append("occ")
+        classes += " occ"
     if t.service != ServiceState.IN_SERVICE:
-        classes.append("out")
+        classes += " out"
     if t.departing:
-        classes.append("dep")
+        classes += " dep"
     if t.hold:
-        classes.append("held")
-    url = t.url.replace(_MARKER, quote(t.number))
+        classes += " held"
+    number = escape(t.number)
+    path = t.number if t.number.isascii() and t.number.isalnum() else quote(t.number)
+    url = escape(t.url.replace(_MARKER, path))
     guest = escape(t.guest) if t.guest is not None else "Vacant"
     return (
-        f'<a href="{escape(url)}" class="{escape(" ".join(classes))}" data-room="{escape(t.number)}" '
-        f'aria-label="{escape(_label(t))}"><b>{escape(t.number)}</b><small>{escape(t.type_code)}</small>'
-        f"{_icons(t)}<span>{guest}</span>{_status(t)}</a>"
+        f'<a href="{url}" class="{escape(classes)}" data-room="{number}" aria-label="{escape(_label(t))}">'
+        f"<b>{number}</b><small>{escape(t.type_code)}</small>{_icons(t)}<span>{guest}</span>{_status(t)}</a>"
     )
 
 
