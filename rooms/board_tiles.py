@@ -10,12 +10,15 @@ worker has its own).
 
 The markup is small on purpose (the board's payload must stay under 250 KiB at 1,000 rooms): one class
 list per state, styled by static/css/app.css (`.room-grid > a`), icons drawn by CSS from their class,
-and the accessible label the only place the tile's full description is spelled out.
+and the accessible label the only place the tile's full description is spelled out (the mouse gets it
+as a tooltip from one delegated handler in static/js/app.js, rather than a title on every mark).
 
     <a href="/rooms/102/" class="dirty occ dep" data-room="102"
        aria-label="Room 102, STD, occupied by Müller, VIP, dirty, departs today">
-      <b>102</b><small>STD</small><i class="vip" title="VIP"></i><i class="dep" title="Departs today"></i>
-      <span>Müller</span><em>Dirty</em></a>
+      <b>102</b>STD<i class="vip"></i><i class="dep"></i><p>Müller</p><em>Dirty</em></a>
+
+b the number, then the room type as bare text (the tile's own colour and size: a tag around it on every
+tile was 18 KB of the board), i the marks, p the guest or "Vacant", em the status line.
 
 Classes on the tile: its housekeeping status (dirty, clean, inspected), occ (occupied), out (out of
 order or service), dep (departs today), held (kept for an arrival). Icons: vip, held, dnd, dep,
@@ -68,63 +71,67 @@ def room_url_pattern() -> str:
 
 
 def _label(t: Tile) -> str:
-    """What a screen reader says for the tile: everything the colours and the icons say."""
+    """The tile's full description, said once: the screen reader's label, and the mouse's tooltip
+    (static/js/app.js copies it to the title on hover). Everything the colours and the marks say."""
     parts = [f"Room {t.number}", t.type_code]
     parts.append(f"occupied by {t.guest}" if t.guest is not None else "vacant")
     if t.vip:
         parts.append("VIP")
     parts.append(_HOUSEKEEPING.get(t.housekeeping, t.housekeeping).lower())
     if t.service != ServiceState.IN_SERVICE:
-        parts.append(_SERVICE.get(t.service, t.service).lower())
+        out = _SERVICE.get(t.service, t.service).lower()
+        if t.service_reason:
+            out += f": {t.service_reason}"
+        if t.service_until:
+            out += f" until {t.service_until:%-d %b}"
+        parts.append(out)
     if t.dnd:
         parts.append("do not disturb")
     if t.departing:
         parts.append("departs today")
     if t.hold:
         parts.append(t.hold[0].lower() + t.hold[1:])
-    if t.phone:
+    # the phone when it has a mark, as the eye reads it: "phone idle" on every other tile would be noise
+    if t.phone in _BUSY:
         parts.append(f"phone {t.phone.lower()}")
+    elif t.phone in _OFFLINE:
+        parts.append(f"phone {t.phone.lower()} (not connected)")
     if t.sync == "pending":
-        parts.append("phone set-up pending")
+        parts.append(f"phone set-up pending{': ' + t.sync_message if t.sync_message else ''}")
     elif t.sync == "failed":
         parts.append(f"phone set-up failed{': ' + t.sync_message if t.sync_message else ''}")
     return ", ".join(parts)
 
 
 def _icons(t: Tile) -> str:
-    """The marks at the top right; their titles are for the mouse (the label says it all already)."""
-    icons = []
+    """The marks at the top right, drawn by CSS from their class; the label says what they mean."""
+    icons = ""
     if t.vip:
-        icons.append(("vip", "VIP"))
+        icons += '<i class="vip"></i>'
     if t.hold:
-        icons.append(("held", t.hold))
+        icons += '<i class="held"></i>'
     if t.dnd:
-        icons.append(("dnd", "Do not disturb"))
+        icons += '<i class="dnd"></i>'
     if t.departing:
-        icons.append(("dep", "Departs today"))
+        icons += '<i class="dep"></i>'
     if t.phone in _BUSY:
-        icons.append(("busy", f"Room phone: {t.phone.lower()}"))
+        icons += '<i class="busy"></i>'
     elif t.phone in _OFFLINE:
-        icons.append(("offline", f"Room phone: {t.phone.lower()} (not connected)"))
+        icons += '<i class="offline"></i>'
     if t.sync == "pending":
-        icons.append(("pending", f"Phone: {t.sync_message or 'update pending'}"))
+        icons += '<i class="pending"></i>'
     elif t.sync == "failed":
-        icons.append(("failed", f"Phone: {t.sync_message or 'update failed'}"))
-    return "".join(f'<i class="{css}" title="{escape(title)}"></i>' for css, title in icons)
+        icons += '<i class="failed"></i>'
+    return icons
 
 
 def _status(t: Tile) -> str:
-    """The bottom line: housekeeping (its coloured dot drawn by CSS), or why the room is out."""
+    """The bottom line: housekeeping (its coloured dot drawn by CSS), or that the room is out, and why."""
     if t.service == ServiceState.IN_SERVICE:
         return f"<em>{escape(_HOUSEKEEPING.get(t.housekeeping, t.housekeeping))}</em>"
-    title = _SERVICE.get(t.service, t.service)
-    if t.service_reason:
-        title += f": {t.service_reason}"
-    if t.service_until:
-        title += f" until {t.service_until:%-d %b}"
     short = "OOO" if t.service == ServiceState.OUT_OF_ORDER else "OOS"
     reason = f": {t.service_reason}" if t.service_reason else ""
-    return f'<em title="{escape(title)}">{short}{escape(reason)}</em>'
+    return f"<em>{short}{escape(reason)}</em>"
 
 
 @lru_cache(maxsize=MEMO_SIZE)
@@ -145,7 +152,7 @@ def render_tile(t: Tile) -> str:
     guest = escape(t.guest) if t.guest is not None else "Vacant"
     return (
         f'<a href="{url}" class="{escape(classes)}" data-room="{number}" aria-label="{escape(_label(t))}">'
-        f"<b>{number}</b><small>{escape(t.type_code)}</small>{_icons(t)}<span>{guest}</span>{_status(t)}</a>"
+        f"<b>{number}</b>{escape(t.type_code)}{_icons(t)}<p>{guest}</p>{_status(t)}</a>"
     )
 
 

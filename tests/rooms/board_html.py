@@ -10,7 +10,7 @@ class TileView:
     classes: set[str]  # the tile's state: dirty/clean/inspected, occ, out, dep, held
     label: str  # what a screen reader says (aria-label)
     text: str  # the visible words (tags dropped)
-    titles: list[str]  # the tooltips of its marks and status line
+    marks: list[str]  # the icons at its top right, by class: vip, held, dnd, dep, busy, offline...
     href: str
 
 
@@ -24,7 +24,7 @@ def tile(page: str, number: str) -> TileView:
         classes=set(attributes.get("class", "").split()),
         label=html.unescape(attributes.get("aria-label", "")),
         text=" ".join(html.unescape(re.sub(r"<[^>]+>", " ", inner)).split()),
-        titles=[html.unescape(t) for t in re.findall(r'title="([^"]*)"', inner)],
+        marks=re.findall(r'<i class="([^"]*)"', inner),
         href=html.unescape(attributes.get("href", "")),
     )
 

@@ -538,12 +538,12 @@ def test_board_and_room_page_show_the_phone_sync_problem(desk_client, hotel):
     )  # fmt: skip
     PbxCommand.objects.create(extension=pending.extension, seq=1, op="update", status=CommandStatus.PENDING)
     page = desk_client.get(reverse("rooms:board")).content.decode()
-    refused = "Phone: PBX refused (10002): Extension not found on the PBX"
-    assert refused in tile(page, failed.number).titles
-    assert "phone set-up failed: PBX refused (10002)" in tile(page, failed.number).label
-    assert "Phone: waiting for the PBX" in tile(page, pending.number).titles
-    assert "phone set-up pending" in tile(page, pending.number).label
-    assert html.unescape(page).count('title="Phone: ') == 2  # two tiles (the legend names the marks too)
+    refused = tile(page, failed.number)
+    assert "phone set-up failed: PBX refused (10002): Extension not found on the PBX" in refused.label
+    assert refused.marks == ["failed"]
+    waiting = tile(page, pending.number)
+    assert "phone set-up pending: waiting for the PBX" in waiting.label and waiting.marks == ["pending"]
+    assert page.count('<i class="failed">') + page.count('<i class="pending">') == 2  # two tiles, no other
     room_page = page_text(desk_client.get(reverse("rooms:room_detail", args=[failed.number])))
     assert "Room phone: Failed — PBX refused (10002): Extension not found on the PBX" in room_page
 
