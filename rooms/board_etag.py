@@ -5,8 +5,8 @@ The rooms (status, DND, service: Room.updated_at; the phone: phone_status_at), t
 hold them (Stay.updated_at, how many), the PBX link's open and failed commands (the phone set-up marks)
 and its route gaps (a phone that cannot dial out), the hotel's day (departing today, arriving today),
 the filters asked for and who asks. Changes go through the services, which save (and so move
-updated_at); a bare QuerySet.update() would not be seen. Not seen either: a guest's name or VIP flag
-edited in the admin while the stay is unchanged (guests have no updated_at).
+updated_at); a bare QuerySet.update() would not be seen. Guests and room types have no updated_at: their
+admin pages touch the active stays and the rooms they show on instead (rooms/admin.py).
 
 One SQL statement (a cross join of one-row aggregates, the same on SQLite and PostgreSQL): every open
 desk asks every few seconds, so the ORM's cost of building three aggregate queries was most of the 304.
