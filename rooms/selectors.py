@@ -116,20 +116,19 @@ def board_tiles(filters: BoardFilters | None = None, *, today: date | None = Non
     if filters != BoardFilters():
         shown_ids = set(_board_filtered(Room.objects.all(), filters, today).values_list("id", flat=True))
     shown = [row for row in rows if shown_ids is None or row[0] in shown_ids]
-    holds = upcoming_holds(today)
+    holds = _hold_texts(today)
     sync = pbx_selectors.sync_states(None)  # only open or failed commands: few, whatever the size
     url = room_url_pattern()
     floors: dict[int, list[Tile]] = {}
     vacant = (None, False, None)
     for room_id, number, floor, extension, code, hk, service, reason, until, dnd, phone in shown:
         guest, vip, departure = stays.get(room_id, vacant)
-        held = holds.get(room_id)
         state, message = sync.get(extension) or ("in_sync", "")
         # positional, in Tile's field order: four times cheaper than keywords, a thousand times a board
         tile = Tile(
             url, number, code, hk, service, reason, until, dnd, phone,
             guest, bool(vip), departure is not None and departure <= today,
-            hold_description(held, today=today) if held else "", state, message,
+            holds.get(room_id, ""), state, message,
         )  # fmt: skip
         floors.setdefault(floor, []).append(tile)
     departing = sum(1 for stay in stays.values() if stay[2] <= today)
@@ -190,20 +189,38 @@ def hold_conflict(
     )
 
 
-def _arrival_when(stay: Stay, today: date) -> str:
-    when = "today" if stay.arrival <= today else f"{stay.arrival:%a} {stay.arrival.day} {stay.arrival:%b}"
-    return when + (f" at {stay.eta:%H:%M}" if stay.eta else "")
+def _arrival_when(arrival: date, eta, today: date) -> str:
+    when = "today" if arrival <= today else f"{arrival:%a} {arrival.day} {arrival:%b}"
+    return when + (f" at {eta:%H:%M}" if eta else "")
 
 
 def arrival_description(stay: Stay, *, today: date | None = None) -> str:
     """'Arrival today at 14:00 (VIP)': what housekeeping reads, without the guest's name."""
-    return f"Arrival {_arrival_when(stay, today or hotel_today())}" + (" (VIP)" if stay.guest.vip else "")
+    when = _arrival_when(stay.arrival, stay.eta, today or hotel_today())
+    return f"Arrival {when}" + (" (VIP)" if stay.guest.vip else "")
+
+
+def _hold_words(last_name: str, vip: bool, arrival: date, eta, today: date) -> str:
+    return f"Held for {last_name}{' (VIP)' if vip else ''}, arriving {_arrival_when(arrival, eta, today)}"
 
 
 def hold_description(stay: Stay, *, today: date | None = None) -> str:
     """'Held for Müller (VIP), arriving today at 14:00' — what the desk and the tablet read."""
-    vip = " (VIP)" if stay.guest.vip else ""
-    return f"Held for {stay.guest.last_name}{vip}, arriving {_arrival_when(stay, today or hotel_today())}"
+    return _hold_words(stay.guest.last_name, stay.guest.vip, stay.arrival, stay.eta, today or hotel_today())
+
+
+def _hold_texts(today: date) -> dict[int, str]:
+    """Room id -> hold_description of the reservation holding it (upcoming_holds' choice), from rows."""
+    texts: dict[int, str] = {}
+    rows = (
+        Stay.objects.filter(status=StayStatus.RESERVED, room__isnull=False, departure__gt=today)
+        .order_by("arrival", "eta", "id")
+        .values_list("room_id", "guest__last_name", "guest__vip", "arrival", "eta")
+    )
+    for room_id, last_name, vip, arrival, eta in rows:
+        if room_id not in texts:
+            texts[room_id] = _hold_words(last_name, vip, arrival, eta, today)
+    return texts
 
 
 def annotate_sync_state(rooms: list[Room]) -> None:
