@@ -101,9 +101,11 @@ def board_tiles(filters: BoardFilters | None = None, *, today: date | None = Non
     that was most of its cost. Five queries whatever the size (six with a filter)."""
     filters = filters or BoardFilters()
     today = today or hotel_today()
-    rows = Room.objects.order_by("floor", "number").values_list(
-        "id", "number", "floor", "extension", "room_type__code", "housekeeping_status",
-        "service_state", "service_reason", "service_until", "dnd", "phone_status",
+    rows = list(
+        Room.objects.order_by("floor", "number").values_list(
+            "id", "number", "floor", "extension", "room_type__code", "housekeeping_status",
+            "service_state", "service_reason", "service_until", "dnd", "phone_status",
+        )
     )  # fmt: skip
     stays: dict[int, tuple[str, bool, date]] = {}
     in_house = Stay.objects.filter(status=StayStatus.IN_HOUSE, room__isnull=False).order_by("arrival", "id")
@@ -111,7 +113,6 @@ def board_tiles(filters: BoardFilters | None = None, *, today: date | None = Non
         "room_id", "guest__last_name", "guest__vip", "departure"
     ):
         stays.setdefault(room_id, (last_name, vip, departure))  # the first, as Room.current_stay()
-    rows = list(rows)
     shown_ids = None
     if filters != BoardFilters():
         shown_ids = set(_board_filtered(Room.objects.all(), filters, today).values_list("id", flat=True))
@@ -237,25 +238,6 @@ def rooms_with_stay(extensions: list[str] | None = None) -> list[Room]:
     if extensions is not None:
         rooms = rooms.filter(extension__in=extensions)
     return list(rooms)
-
-
-def rooms_by_floor(rooms: list[Room]) -> list[tuple[int, list[Room]]]:
-    floors: dict[int, list[Room]] = {}
-    for room in rooms:
-        floors.setdefault(room.floor, []).append(room)
-    return sorted(floors.items())
-
-
-def board_counts(rooms: list[Room]) -> dict[str, int]:
-    occupied = sum(1 for r in rooms if r.stay)
-    return {
-        "total": len(rooms),
-        "occupied": occupied,
-        "vacant": len(rooms) - occupied,
-        "dirty": sum(1 for r in rooms if r.housekeeping_status == HousekeepingStatus.DIRTY),
-        "out": sum(1 for r in rooms if r.service_state != ServiceState.IN_SERVICE),
-        "departing": sum(1 for r in rooms if r.departing_today),
-    }
 
 
 def floors() -> list[int]:
