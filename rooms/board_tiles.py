@@ -48,7 +48,7 @@ MEMO_SIZE = 8192
 class Tile(NamedTuple):
     """Everything one tile shows; equal Tiles render the same HTML."""
 
-    url: str  # the room page's URL with _MARKER for the number (room_url_pattern)
+    url: str  # the room page's URL, escaped, with _MARKER for the number (room_url_pattern)
     number: str
     type_code: str
     housekeeping: str
@@ -66,8 +66,15 @@ class Tile(NamedTuple):
 
 
 def room_url_pattern() -> str:
-    """The room page's URL with a marker for the number: reversed once per board, not per tile."""
-    return reverse("rooms:room_detail", args=[_MARKER])
+    """The room page's URL with a marker for the number, escaped for an attribute: reversed once per
+    board, not per tile."""
+    return escape(reverse("rooms:room_detail", args=[_MARKER]))
+
+
+def _escape(text: str) -> str:
+    # most values are plain words or numbers ("102", "STD"): nothing to escape, and escaping is most of
+    # what a tile costs to render
+    return text if text.isalnum() else escape(text)
 
 
 def _label(t: Tile) -> str:
@@ -128,7 +135,7 @@ def _icons(t: Tile) -> str:
 def _status(t: Tile) -> str:
     """The bottom line: housekeeping (its coloured dot drawn by CSS), or that the room is out, and why."""
     if t.service == ServiceState.IN_SERVICE:
-        return f"<em>{escape(_HOUSEKEEPING.get(t.housekeeping, t.housekeeping))}</em>"
+        return f"<em>{_escape(_HOUSEKEEPING.get(t.housekeeping, t.housekeeping))}</em>"
     short = "OOO" if t.service == ServiceState.OUT_OF_ORDER else "OOS"
     reason = f": {t.service_reason}" if t.service_reason else ""
     return f"<em>{short}{escape(reason)}</em>"
@@ -146,13 +153,13 @@ def render_tile(t: Tile) -> str:
         classes += " dep"
     if t.hold:
         classes += " held"
-    number = escape(t.number)
-    path = t.number if t.number.isascii() and t.number.isalnum() else quote(t.number)
-    url = escape(t.url.replace(_MARKER, path))
+    number = _escape(t.number)
+    # the pattern is escaped already; quote() leaves nothing an attribute would need escaped
+    url = t.url.replace(_MARKER, t.number if t.number.isascii() and t.number.isalnum() else quote(t.number))
     guest = escape(t.guest) if t.guest is not None else "Vacant"
     return (
-        f'<a href="{url}" class="{escape(classes)}" data-room="{number}" aria-label="{escape(_label(t))}">'
-        f"<b>{number}</b>{escape(t.type_code)}{_icons(t)}<p>{guest}</p>{_status(t)}</a>"
+        f'<a href="{url}" class="{_escape(classes)}" data-room="{number}" aria-label="{escape(_label(t))}">'
+        f"<b>{number}</b>{_escape(t.type_code)}{_icons(t)}<p>{guest}</p>{_status(t)}</a>"
     )
 
 
