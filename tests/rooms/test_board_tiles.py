@@ -155,3 +155,13 @@ def test_the_1000_room_board_stays_under_250_kib_with_every_mark(desk_client):
     assert compressed["Content-Encoding"] == "gzip"
     assert len(tile_numbers(gzip.decompress(compressed.content).decode())) == 1000
     assert len(compressed.content) < len(response.content) / 5
+
+
+def test_names_and_numbers_are_text_on_the_board_never_markup(desk_client):
+    payload = '"><img src=x onerror=alert(1)>'
+    in_house_stay(room=RoomFactory(number="7&<b>", floor=7), guest=GuestFactory(last_name=payload))
+    page = board(desk_client)
+    assert "<img" not in page and "<b>7&amp;&lt;b&gt;</b>" in page
+    shown = tile(page, "7&amp;&lt;b&gt;")
+    assert payload in shown.text and f"occupied by {payload}" in shown.label
+    assert desk_client.get(shown.href).context["room"].number == "7&<b>"  # the link leads to the room
