@@ -2,11 +2,12 @@
 
 A 1,000-room board costs far more to render than its fingerprint: aggregates over what the board shows.
 The rooms (status, DND, service: Room.updated_at; the phone: phone_status_at), the stays that occupy or
-hold them (Stay.updated_at, how many), the PBX link's open and failed commands (the phone set-up marks)
-and its route gaps (a phone that cannot dial out), the hotel's day (departing today, arriving today),
-the filters asked for and who asks. Changes go through the services, which save (and so move
-updated_at); a bare QuerySet.update() would not be seen. Guests and room types have no updated_at: their
-admin pages touch the active stays and the rooms they show on instead (rooms/admin.py).
+hold them (Stay.updated_at, how many), the PBX link's open and failed commands (the phone set-up marks
+and their words: how many, the newest, their retries) and its route gaps (a phone that cannot dial
+out), the hotel's day (departing today, arriving today), the filters asked for and who asks. Changes go
+through the services, which save (and so move updated_at); a bare QuerySet.update() would not be seen.
+Guests and room types have no updated_at: their admin pages touch the active stays and the rooms they
+show on instead (rooms/admin.py).
 
 One SQL statement (a cross join of one-row aggregates, the same on SQLite and PostgreSQL): every open
 desk asks every few seconds, so the ORM's cost of building three aggregate queries was most of the 304.
@@ -38,12 +39,15 @@ def _sql() -> str:
     stay_id, stay_status = column(Stay, "id"), column(Stay, "status")
     stay_updated = column(Stay, "updated_at")
     command_id, command_status = column(PbxCommand, "id"), column(PbxCommand, "status")
+    # a retry moves next_attempt_at (and counts an attempt): the pending mark's words may have changed
+    retried, attempts = column(PbxCommand, "next_attempt_at"), column(PbxCommand, "attempts")
     return (
         f"SELECT * FROM "
         f"(SELECT COUNT(*), MAX({updated}), MAX({phone_at}) FROM {table(Room)}) AS rooms, "
         f"(SELECT COUNT(*), MAX({stay_id}), MAX({stay_updated}) FROM {table(Stay)} "
         f"WHERE {stay_status} IN (%s, %s)) AS stays, "
-        f"(SELECT COUNT(*), MAX({command_id}), SUM(CASE WHEN {command_status} = %s THEN 1 ELSE 0 END) "
+        f"(SELECT COUNT(*), MAX({command_id}), SUM(CASE WHEN {command_status} = %s THEN 1 ELSE 0 END), "
+        f"MAX({retried}), SUM({attempts}) "
         f"FROM {table(PbxCommand)} WHERE {command_status} IN (%s, %s, %s)) AS commands, "
         f"(SELECT COUNT(*), MAX({column(RouteGap, 'noted_at')}) FROM {table(RouteGap)}) AS gaps"
     )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from hotelpbx.core.timeutil import hotel_today
 from hotelpbx.pbx.models import CommandStatus, PbxCommand, RouteGap
@@ -41,6 +42,10 @@ def test_an_unchanged_board_is_not_modified_and_each_change_refreshes_it(
         lambda: PbxCommand.objects.create(extension="2101", seq=1, op="update", status=CommandStatus.PENDING),
         # a phone that cannot dial out (firmware without outroute/update) is marked on its tile
         lambda: RouteGap.objects.create(extension="2101", missing=["International"], reason="no update"),
+        # the worker retried the pending command: its tile says why it is still waiting
+        lambda: PbxCommand.objects.filter(extension="2101").update(
+            attempts=1, next_attempt_at=timezone.now(), last_error="PBX unreachable"
+        ),
     ]
     for change in changes:
         change()
