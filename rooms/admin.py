@@ -1,12 +1,19 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from .models import Guest, Room, RoomMove, RoomStatusChange, RoomType, Stay
+from .models import Guest, Room, RoomMove, RoomStatusChange, RoomType, Stay, StayStatus
 from .search import fold
 
 
 @admin.register(RoomType)
 class RoomTypeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "capacity", "rack_rate")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # every tile of this type shows its code: the board's ETag (rooms/board_etag.py) watches rooms
+            Room.objects.filter(room_type=obj).update(updated_at=timezone.now())
 
 
 @admin.register(Room)
@@ -43,6 +50,14 @@ class GuestAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # names are searched folded, as at the desk: "muller" finds "Müller"
         return super().get_search_results(request, queryset, fold(search_term))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # the board shows in-house and arriving guests' names and VIP marks, and its ETag
+            # (rooms/board_etag.py) watches their stays: without this a refresh would answer 304
+            active = [StayStatus.RESERVED, StayStatus.IN_HOUSE]
+            Stay.objects.filter(guest=obj, status__in=active).update(updated_at=timezone.now())
 
 
 @admin.register(Stay)

@@ -34,10 +34,9 @@ def describe(gap: RouteGap) -> str:
     return f"cannot dial out: not in outbound route {', '.join(gap.missing)}; {gap.reason}"
 
 
-def missing_routes(extensions: Iterable[str]) -> dict[str, str]:
-    """extension -> description, for extensions that lack a wanted route."""
-    return {
-        gap.extension: describe(gap)
-        for gap in RouteGap.objects.filter(extension__in=list(extensions))
-        if gap.missing
-    }
+def missing_routes(extensions: Iterable[str] | None) -> dict[str, str]:
+    """extension -> description, for extensions that lack a wanted route (`None`: every extension)."""
+    gaps = RouteGap.objects.all()
+    if extensions is not None:
+        gaps = gaps.filter(extension__in=list(extensions))
+    return {gap.extension: describe(gap) for gap in gaps if gap.missing}

@@ -17,15 +17,13 @@ from ._shared import render_page
 def _board_context(request) -> dict:
     form = BoardFilterForm(request.GET or None, floors=selectors.floors(), room_types=selectors.room_types())
     filters = form.to_filters()
-    rooms = selectors.board_rooms(filters)
-    filtered = filters != type(filters)()
-    all_rooms = selectors.board_rooms(annotate=False) if filtered else rooms
+    board = selectors.board_tiles(filters)
     return {
         "filter_form": form,
-        "filtered": filtered,
-        "floors": selectors.rooms_by_floor(rooms),
-        "shown": len(rooms),
-        "counts": selectors.board_counts(all_rooms),
+        "filtered": filters != type(filters)(),
+        "floors": board.floors,
+        "shown": board.shown,
+        "counts": board.counts,
         "refresh_seconds": settings.BOARD_REFRESH_SECONDS,
     }
 

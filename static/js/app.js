@@ -110,6 +110,13 @@
     if (button) window.print();
   });
 
+  // A board tile says what its colours and marks mean once, in its aria-label (rooms/board_tiles.py);
+  // the mouse gets the same words as the tile's tooltip, set when the pointer first comes over it.
+  document.addEventListener("mouseover", function (event) {
+    var tile = event.target.closest && event.target.closest(".room-grid > a[aria-label]");
+    if (tile && !tile.title) tile.title = tile.getAttribute("aria-label");
+  });
+
   // The board's refresh asks "changed since?" with the ETag of what it shows; 304 means keep it.
   // (Pages for signed-in users are never cached by the browser, so the page asks itself.)
   var boardTag = "";

@@ -1,5 +1,7 @@
 """The board's refresh asks with its ETag: unchanged is a 304 that leaves the board as it is."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -33,4 +35,5 @@ def test_unchanged_refreshes_are_304_and_a_change_still_shows(fast_board, desk_p
 
     Room.objects.filter(number="102").update(housekeeping_status="dirty")
     Room.objects.get(number="102").save()  # updated_at moves, as every service's save does
-    expect(page.locator('[data-room="102"]')).to_have_attribute("data-hk-status", "dirty", timeout=10_000)
+    expect(page.locator('[data-room="102"]')).to_contain_text("Dirty", timeout=10_000)
+    expect(page.locator('[data-room="102"]')).to_have_class(re.compile(r"(^|\s)dirty(\s|$)"))

@@ -23,6 +23,11 @@ def tile(page, number: str):
     return page.locator(f'[data-room="{number}"]').first
 
 
+def has_class(name: str) -> re.Pattern:
+    """A board tile's state is one class list (rooms/board_tiles.py): occ, dirty, clean, held..."""
+    return re.compile(rf"(^|\s){name}(\s|$)")
+
+
 def test_check_in_at_the_desk_then_housekeeping_cleans_next_door_and_the_board_follows(
     fast_board, desk_page, tablet_page
 ):
@@ -43,8 +48,10 @@ def test_check_in_at_the_desk_then_housekeeping_cleans_next_door_and_the_board_f
 
     # The board shows the room occupied.
     desk.goto(reverse("rooms:board"))
-    expect(tile(desk, "101")).to_have_attribute("data-occupied", "true")
-    expect(tile(desk, "102")).to_have_attribute("data-hk-status", "dirty")
+    expect(tile(desk, "101")).to_have_class(has_class("occ"))
+    expect(tile(desk, "101")).to_contain_text("Lindqvist")
+    expect(tile(desk, "102")).to_have_class(has_class("dirty"))
+    expect(tile(desk, "102")).to_contain_text("Dirty")
     desk.evaluate("window.__sameBoard = true")  # gone if the page reloads
     screenshot(desk, "desk-board-after-check-in")
 
@@ -67,9 +74,11 @@ def test_check_in_at_the_desk_then_housekeeping_cleans_next_door_and_the_board_f
     assert (change.source, change.changed_by_id) == (StatusSource.TABLET, housekeeper.pk)
 
     # The desk's board picks it up at its own next refresh, without a reload.
-    expect(tile(desk, "102")).to_have_attribute("data-hk-status", "clean", timeout=10_000)
+    expect(tile(desk, "102")).to_have_class(has_class("clean"), timeout=10_000)
+    expect(tile(desk, "102")).to_contain_text("Clean")
     assert desk.evaluate("window.__sameBoard === true")
-    expect(tile(desk, "101")).to_have_attribute("data-occupied", "true")
+    expect(tile(desk, "101")).to_have_class(has_class("occ"))
+    expect(tile(desk, "101")).to_contain_text("Lindqvist")
     screenshot(desk, "desk-board-after-housekeeping")
 
 

@@ -33,7 +33,10 @@ def test_held_room_is_not_offered_then_taken_with_a_reason_and_the_vip_check_in_
     # The board marks the held room.
     page.goto(reverse("rooms:board"))
     tile = page.locator('[data-room="101"]')
-    expect(tile).to_have_attribute("data-held", "true")
+    expect(tile).to_have_class(re.compile(r"(^|\s)held(\s|$)"))
+    expect(tile.locator("i.held")).to_be_visible()  # the bookmark mark
+    tile.hover()  # the mouse reads the same words as a tooltip
+    expect(tile).to_have_attribute("title", re.compile("held for Müller \\(VIP\\), arriving today at 14:00"))
     expect(tile).to_have_attribute(
         "aria-label", re.compile("held for Müller \\(VIP\\), arriving today at 14:00")
     )

@@ -128,7 +128,7 @@ def test_board_tile_text_is_at_least_13_px_and_the_legend_names_every_mark(brows
     sign_in(page, "desk")
     page.goto(reverse("rooms:board"))
     sizes = page.evaluate(
-        """[...document.querySelectorAll('.room-tile, .room-tile *')]
+        """[...document.querySelectorAll('.room-grid > a, .room-grid > a *')]
              .filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
              .map(el => parseFloat(getComputedStyle(el).fontSize))"""
     )

@@ -15,6 +15,7 @@ from rooms.models import HousekeepingStatus, ServiceState, StayStatus
 from rooms.selectors import PickerFilters
 from rooms.services import stay_check_in, stay_reserve
 from tests.factories import GuestFactory, RoomFactory, RoomTypeFactory, StayFactory, in_house_stay
+from tests.rooms.board_html import tile
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +70,9 @@ def test_a_future_reservation_cannot_be_given_a_room_held_on_those_nights(vip_ar
 
 def test_the_board_and_the_tablet_mark_the_held_room(vip_arrival, desk_client, client, housekeeping_user):
     board = text_of(desk_client.get(reverse("rooms:board")))
-    assert 'data-room="101"' in board and 'data-held="true"' in board
-    assert "held for Müller (VIP), arriving today at 14:00" in board
+    held = tile(desk_client.get(reverse("rooms:board")).content.decode(), "101")
+    assert "held" in held.classes and "held" in held.marks
+    assert "held for Müller (VIP), arriving today at 14:00" in held.label
     assert "Held for an arrival" in board  # the legend
 
     client.force_login(housekeeping_user)

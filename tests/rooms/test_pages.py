@@ -9,6 +9,7 @@ from django.urls import reverse
 from hotelpbx.core.timeutil import hotel_today
 from rooms.models import Guest, HousekeepingStatus, RoomMove, RoomStatusChange, ServiceState, Stay, StayStatus
 from tests.factories import GuestFactory, RoomFactory, RoomTypeFactory, StayFactory, in_house_stay
+from tests.rooms.board_html import tile
 
 pytestmark = pytest.mark.django_db
 
@@ -429,14 +430,17 @@ def _tiles(response) -> set[str]:
     return set(re.findall(r'data-room="([^"]+)"', response.content.decode()))
 
 
-def test_board_tiles_carry_state_for_browser_tests(desk_client, hotel):
-    text = page_text(desk_client.get(reverse("rooms:board")))
-    occupied = hotel["stay_in"].room.number
-    assert f'data-room="{occupied}" data-occupied="true"' in text
-    assert f'data-room="{hotel["dirty"].number}" data-occupied="false"' in text
-    assert 'data-hk-status="dirty"' in text
-    assert "Dirty" in text  # text, not only colour
-    assert 'data-poll-seconds="10"' in text
+def test_board_tiles_say_their_state_in_words_and_in_classes(desk_client, hotel):
+    page = desk_client.get(reverse("rooms:board")).content.decode()
+    occupied = tile(page, hotel["stay_in"].room.number)
+    assert "occ" in occupied.classes and "Hopper" in occupied.text
+    assert "occupied by Hopper" in occupied.label
+    dirty = tile(page, hotel["dirty"].number)
+    assert "occ" not in dirty.classes and "dirty" in dirty.classes  # the colour of its left edge
+    assert "Vacant" in dirty.text and "Dirty" in dirty.text  # text, not only colour
+    assert "vacant, dirty" in dirty.label
+    assert dirty.href == reverse("rooms:room_detail", args=[hotel["dirty"].number])
+    assert 'data-poll-seconds="10"' in page
 
 
 def test_board_filters(desk_client, hotel):
@@ -524,23 +528,24 @@ def test_board_count_chips_link_to_their_filter(desk_client, hotel):
     assert f'href="{reverse("rooms:board")}?occupancy=occupied"' in text
 
 
-def test_board_and_room_page_show_the_phone_sync_problem(desk_client, hotel, monkeypatch):
+def test_board_and_room_page_show_the_phone_sync_problem(desk_client, hotel):
+    from hotelpbx.pbx.models import CommandStatus, PbxCommand
+
     failed, pending = hotel["rooms"][2], hotel["rooms"][3]
-
-    def fake_states(rooms):
-        for room in rooms:
-            room.pbx_sync = {
-                failed.number: ("failed", "Extension not found on the PBX (errno 10002)"),
-                pending.number: ("pending", "2 changes waiting"),
-            }.get(room.number, ("in_sync", ""))
-
-    monkeypatch.setattr("rooms.selectors.annotate_sync_state", fake_states)
-    text = page_text(desk_client.get(reverse("rooms:board")))
-    assert 'title="Phone: Extension not found on the PBX (errno 10002)"' in text
-    assert 'title="Phone: 2 changes waiting"' in text
-    assert text.count('title="Phone: ') == 2  # two tiles (the legend names the marks too)
+    PbxCommand.objects.create(
+        extension=failed.extension, seq=1, op="update", status=CommandStatus.FAILED,
+        last_errno="10002", last_error="Extension not found on the PBX",
+    )  # fmt: skip
+    PbxCommand.objects.create(extension=pending.extension, seq=1, op="update", status=CommandStatus.PENDING)
+    page = desk_client.get(reverse("rooms:board")).content.decode()
+    refused = tile(page, failed.number)
+    assert "phone set-up failed: PBX refused (10002): Extension not found on the PBX" in refused.label
+    assert refused.marks == ["failed"]
+    waiting = tile(page, pending.number)
+    assert "phone set-up pending: waiting for the PBX" in waiting.label and waiting.marks == ["pending"]
+    assert page.count('<i class="failed">') + page.count('<i class="pending">') == 2  # two tiles, no other
     room_page = page_text(desk_client.get(reverse("rooms:room_detail", args=[failed.number])))
-    assert "Room phone: Failed — Extension not found on the PBX (errno 10002)" in room_page
+    assert "Room phone: Failed — PBX refused (10002): Extension not found on the PBX" in room_page
 
 
 def test_the_desk_can_change_the_class_of_phone_service_at_check_in(desk_client):

@@ -12,6 +12,7 @@ from hotelpbx.pbx.processing import process_event
 from hotelpbx.pbx.reconcile import reconcile_all
 from rooms import services
 from tests.factories import GuestFactory, StayFactory
+from tests.rooms.board_html import tile
 
 from .helpers import drain_all
 
@@ -201,10 +202,8 @@ def test_the_board_shows_a_busy_room_phone(pbx, hotel_rooms, desk_client):
     _store_and_process(
         {"event": "ExtensionStatus", "extension": room.extension, "status": "Busy", "sn": "369364835218"}
     )
-    board = desk_client.get("/board/").content.decode()
-    assert f'data-room="{room.number}"' in board
-    tile = board[board.index(f'data-room="{room.number}"') :][:1500]
-    assert 'data-phone="Busy"' in tile and "Room phone: busy" in tile
+    busy = tile(desk_client.get("/board/").content.decode(), room.number)
+    assert "busy" in busy.marks and "phone busy" in busy.label
 
 
 def test_fields_the_pbx_does_not_report_or_masks_are_not_drift(pbx, hotel_rooms):
