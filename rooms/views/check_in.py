@@ -10,7 +10,7 @@ from ..errors import RoomRuleError
 from ..forms import CheckInForm, SuggestionsForm, WalkInForm
 from ..models import Guest, Stay, StayStatus
 from ..services import stay_check_in, stay_walk_in
-from ._shared import add_rule_error, picker_context, render_page, stay_or_404
+from ._shared import add_rule_error, picker_context, render_page, stay_or_404, warn_if_in_house
 
 
 @require_GET
@@ -125,13 +125,12 @@ def walk_in(request):
         form = WalkInForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            already_in_house = selectors.in_house_stays_of(
-                data["guest"], first_name=data["first_name"], last_name=data["last_name"]
+            already_in_house = warn_if_in_house(
+                form,
+                selectors.in_house_stays_of(
+                    data["guest"], first_name=data["first_name"], last_name=data["last_name"]
+                ),
             )
-            if already_in_house and not data["confirm_in_house"]:
-                form.add_error(None, _in_house_warning(already_in_house))
-            else:
-                already_in_house = []
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -181,11 +180,6 @@ def walk_in(request):
         **picker,
     }
     return render_page(request, "rooms/walk_in.html", context)
-
-
-def _in_house_warning(stays: list[Stay]) -> str:
-    where = ", ".join(f"{s.guest.full_name} in room {s.room.number}" for s in stays)
-    return f"Already in house: {where}. Check it is not the same guest, then confirm below."
 
 
 def _int_or(value, default: int) -> int:
