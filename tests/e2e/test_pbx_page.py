@@ -13,7 +13,7 @@ from .conftest import screenshot, sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_desk_reads_which_rooms_phones_are_not_set_up_and_opens_the_technical_log_on_demand(desk_page, settings):
+def test_the_desk_reads_which_phones_are_not_set_up_then_opens_the_technical_log(desk_page, settings):
     waiting = in_house_stay(room=RoomFactory(number="112")).room
     refused = RoomFactory(number="114")
     PbxCommand.objects.create(extension=waiting.extension, seq=1, op="update", status=CommandStatus.PENDING)
