@@ -10,12 +10,21 @@ MONEY_FIELD = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01
 
 
 class PaymentForm(BootstrapForm):
+    # a folio page holds several forms with an amount: each form's ids are its own
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "payment_%s")
+        super().__init__(*args, **kwargs)
+
     amount = forms.DecimalField(**MONEY_FIELD, label="Amount received")
     method = forms.ChoiceField(choices=PaymentMethod.choices, label="Paid by")
     reference = forms.CharField(max_length=80, required=False, label="Reference (company, receipt no.)")
 
 
 class ChargeForm(BootstrapForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "charge_%s")
+        super().__init__(*args, **kwargs)
+
     kind = forms.ChoiceField(
         choices=[(LineKind.SERVICE, "Service"), (LineKind.ADJUSTMENT, "Adjustment (may be negative)")]
     )
@@ -67,3 +76,11 @@ class PeriodForm(BootstrapForm):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 366:
             self.add_error("end", "Choose at most a year.")
         return data
+
+
+class HouseAccountForm(BootstrapForm):
+    name = forms.CharField(
+        max_length=80,
+        label="Name of the account",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Restaurant, Lost & found"}),
+    )
