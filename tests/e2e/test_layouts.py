@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from billing.models import MinibarItem
 from billing.services import folio_post_charge, house_account
 from hotelpbx.core.timeutil import hotel_today
 from rooms.models import HousekeepingStatus, Room, ServiceState
@@ -67,6 +68,8 @@ def hotel():
     )
     UserFactory(username="desk", role="Front desk")
     UserFactory(username="maid", role="Housekeeping")
+    MinibarItem.objects.create(code="11", name="Sparkling mineral water 0.5 l", price="3.50")
+    MinibarItem.objects.create(code="12", name="Salted almonds", price="4.20", tax_rate="7")
     account = house_account("Restaurant")
     folio_post_charge(folio=account, kind="service", description="Dinner for two", amount=Decimal("86.40"))
     return {"stay": stays[0], "reservation": reservation, "room": rooms[0], "house_account": account}
