@@ -174,6 +174,8 @@ def walk_in(request):
         "form": form,
         "guest_query": guest_query,
         "guest_choices": guest_choices,
+        # guests found are listed open (a list box), not hidden in a drop-down the desk may not open
+        "guest_list_size": min(len(guest_choices) + 1, 6) if guest_query and guest_choices else 0,
         "chosen_guest": chosen,
         "confirmable": confirmable,
         "already_in_house": already_in_house,
