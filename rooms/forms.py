@@ -208,6 +208,7 @@ class SuggestionsForm(forms.Form):
     adults = forms.IntegerField(required=False, min_value=1, max_value=MAX_ADULTS)
     room_type = forms.ModelChoiceField(queryset=RoomType.objects.all(), required=False)
     room = forms.CharField(required=False, max_length=8)
+    arrival = forms.DateField(required=False)
     departure = forms.DateField(required=False)
     picker_stay = forms.IntegerField(required=False, min_value=1)
 

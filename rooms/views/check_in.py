@@ -1,5 +1,7 @@
 """Checking guests in: a reservation at the desk, a walk-in, and the room picker both forms use."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -21,12 +23,17 @@ def room_suggestions(request):
     data = form.cleaned_data if form.is_valid() else {}
     stay = Stay.objects.select_related("room_type").filter(pk=data.get("picker_stay") or 0).first()
     selected = data.get("room") or ""
+    arrival, departure = data.get("arrival"), data.get("departure")
+    if arrival and departure and departure <= arrival:  # dates half typed: one night until then
+        departure = arrival + timedelta(days=1)
     if stay is not None:
+        # a check-in or a move: the stay's own party and dates; a reservation being changed: the form's
         context = picker_context(
             request.GET,
-            adults=stay.adults,
-            room_type=stay.room_type or getattr(stay.room, "room_type", None),
-            departure=stay.departure,
+            adults=data.get("adults") or stay.adults,
+            room_type=data.get("room_type") or stay.room_type or getattr(stay.room, "room_type", None),
+            arrival=arrival,
+            departure=departure or stay.departure,
             stay=stay,
             selected=selected,
         )
@@ -35,7 +42,8 @@ def room_suggestions(request):
             request.GET,
             adults=data.get("adults") or 1,
             room_type=data.get("room_type"),
-            departure=data.get("departure"),
+            arrival=arrival,
+            departure=departure,
             selected=selected,
         )
     return render_page(request, "rooms/_room_choices.html", context)
