@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hotelpbx.core.timeutil import hotel_today
+
 from .. import selectors
 from ..errors import RoomRuleError
 from ..forms import CheckInForm, SuggestionsForm, WalkInForm
@@ -55,6 +57,13 @@ def check_in(request, pk: int):
     if stay.status != StayStatus.RESERVED:
         messages.info(request, f"This stay is already {stay.get_status_display().lower()}.")
         return redirect("rooms:stay_detail", pk=stay.pk)
+    if stay.arrival > hotel_today():
+        messages.info(
+            request,
+            f"{stay.guest.full_name} arrives on {stay.arrival:%a} {stay.arrival.day} {stay.arrival:%b}. "
+            "Arrived early? Change the reservation's arrival to today, then check in.",
+        )
+        return redirect("rooms:reservation_edit", pk=stay.pk)
     confirmable = False
     if request.method == "POST":
         form = CheckInForm(request.POST)

@@ -228,3 +228,21 @@ def test_changing_a_reservation_the_picker_uses_the_new_dates_not_the_booked_one
     assert 'id="room-101" value="101" disabled' in booked_dates.content.decode()
     moved = desk_client.get(url, {"picker_stay": booking.pk, "arrival": day(4), "departure": day(5)})
     assert 'id="room-101" value="101" disabled' not in moved.content.decode()
+
+
+def test_a_reservation_for_a_later_day_is_not_checked_in_before_its_arrival(desk_client, room_type):
+    from rooms.errors import StayStateError
+    from rooms.services import stay_check_in
+
+    later = StayFactory(room=RoomFactory(number="101", room_type=room_type), arrival=day(2), departure=day(4))
+    page = words(desk_client.get(reverse("rooms:stay_detail", args=[later.pk])))
+    assert "Arrives" in page and "Check in" not in page.split("Notes")[0]
+
+    response = desk_client.get(reverse("rooms:check_in", args=[later.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("rooms:reservation_edit", args=[later.pk])
+    assert "Arrived early? Change the reservation's arrival to today, then check in." in words(response)
+
+    with pytest.raises(StayStateError, match="first change the reservation's arrival to today"):
+        stay_check_in(stay=later)
+    later.refresh_from_db()
+    assert later.status == StayStatus.RESERVED
