@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -68,6 +69,8 @@ def hotel():
     )
     UserFactory(username="desk", role="Front desk")
     UserFactory(username="maid", role="Housekeeping")
+    supervisor = UserFactory(username="sup", role="Housekeeping")
+    supervisor.user_permissions.add(Permission.objects.get(codename="supervise_housekeeping"))
     MinibarItem.objects.create(code="11", name="Sparkling mineral water 0.5 l", price="3.50")
     MinibarItem.objects.create(code="12", name="Salted almonds", price="4.20", tax_rate="7")
     account = house_account("Restaurant")
@@ -195,7 +198,7 @@ def test_every_desk_and_tablet_page_fits_and_reads_well(browser, live_server, ho
             if small := small_touch_targets(page):
                 found.append(f"touch targets under {TOUCH_MIN_PX} px: {small}")
             wanted = {"landscape-1024": 3, "portrait-768": 2}.get(size, 0)
-            if name == "housekeeping" and columns(page, "article.hk-card") < wanted:
+            if name.startswith("housekeeping") and columns(page, "article.hk-card") < wanted:
                 found.append(f"fewer than {wanted} columns of rooms")
         screenshot(page, f"layout-{size}-{who}-{name}")
         if found:
@@ -204,6 +207,7 @@ def test_every_desk_and_tablet_page_fits_and_reads_well(browser, live_server, ho
     for who, username, pages in (
         ("desk", "desk", desk_pages(hotel)),
         ("tablet", "maid", tablet_pages(hotel)),
+        ("tablet", "sup", {"housekeeping-supervisor": reverse("rooms:housekeeping")}),
     ):
         context = browser.new_context(viewport=viewport, has_touch=who == "tablet", base_url=live_server.url)
         page = context.new_page()
