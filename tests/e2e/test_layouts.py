@@ -190,7 +190,7 @@ def test_every_desk_and_tablet_page_fits_and_reads_well(browser, live_server, ho
             found.append(f"date inputs cut: {dates}")
         if cut := cut_labels(page):
             found.append(f"button labels cut: {cut}")
-        if tiny := small_text(page, ".room-tile, article.hk-card"):
+        if tiny := small_text(page, ".room-tile, article.hk-card, .room-choice"):
             found.append(f"text under {MIN_TILE_TEXT_PX} px: {tiny}")
         if name == "board" and not page.locator(".board-legend").is_visible():
             found.append("no legend")
