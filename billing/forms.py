@@ -30,7 +30,9 @@ class ChargeForm(BootstrapForm):
     )
     description = forms.CharField(max_length=200)
     amount = forms.DecimalField(max_digits=10, decimal_places=2)
-    tax_rate = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0)
+    tax_rate = forms.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0, label="Tax rate (%)"
+    )
 
     def clean(self):
         data = super().clean()
