@@ -9,22 +9,25 @@ from .models import LineKind, PaymentMethod
 MONEY_FIELD = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
-class PaymentForm(BootstrapForm):
-    # a folio page holds several forms with an amount: each form's ids are its own
+class OwnIdsForm(BootstrapForm):
+    """A folio page holds several forms with an amount: each form's field ids carry its prefix."""
+
+    id_prefix = ""
+
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "payment_%s")
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
 
+
+class PaymentForm(OwnIdsForm):
+    id_prefix = "payment"
     amount = forms.DecimalField(**MONEY_FIELD, label="Amount received")
     method = forms.ChoiceField(choices=PaymentMethod.choices, label="Paid by")
     reference = forms.CharField(max_length=80, required=False, label="Reference (company, receipt no.)")
 
 
-class ChargeForm(BootstrapForm):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "charge_%s")
-        super().__init__(*args, **kwargs)
-
+class ChargeForm(OwnIdsForm):
+    id_prefix = "charge"
     kind = forms.ChoiceField(
         choices=[(LineKind.SERVICE, "Service"), (LineKind.ADJUSTMENT, "Adjustment (may be negative)")]
     )
