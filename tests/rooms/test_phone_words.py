@@ -101,3 +101,10 @@ def test_the_page_polls_its_hotel_words_apart_from_the_technical_log(desk_client
     text = words(part)
     assert "Room 112's phone is not set up yet" in text
     assert "Technical log" not in text and "Failed commands" not in text
+
+
+def test_without_a_pbx_the_page_does_not_claim_the_phones_are_set_up(desk_client, settings):
+    settings.PBX_URL = ""
+    text = words(desk_client.get(reverse("pbx:status"))).split("Technical log")[0]
+    assert "No PBX is configured: room phones are not set up from this desk." in text
+    assert "Every room's phone is set up" not in text
