@@ -9,19 +9,33 @@ from .models import LineKind, PaymentMethod
 MONEY_FIELD = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
-class PaymentForm(BootstrapForm):
+class OwnIdsForm(BootstrapForm):
+    """A folio page holds several forms with an amount: each form's field ids carry its prefix."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class PaymentForm(OwnIdsForm):
+    id_prefix = "payment"
     amount = forms.DecimalField(**MONEY_FIELD, label="Amount received")
     method = forms.ChoiceField(choices=PaymentMethod.choices, label="Paid by")
     reference = forms.CharField(max_length=80, required=False, label="Reference (company, receipt no.)")
 
 
-class ChargeForm(BootstrapForm):
+class ChargeForm(OwnIdsForm):
+    id_prefix = "charge"
     kind = forms.ChoiceField(
         choices=[(LineKind.SERVICE, "Service"), (LineKind.ADJUSTMENT, "Adjustment (may be negative)")]
     )
     description = forms.CharField(max_length=200)
     amount = forms.DecimalField(max_digits=10, decimal_places=2)
-    tax_rate = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0)
+    tax_rate = forms.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0, label="Tax rate (%)"
+    )
 
     def clean(self):
         data = super().clean()
@@ -67,3 +81,11 @@ class PeriodForm(BootstrapForm):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 366:
             self.add_error("end", "Choose at most a year.")
         return data
+
+
+class HouseAccountForm(BootstrapForm):
+    name = forms.CharField(
+        max_length=80,
+        label="Name of the account",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Restaurant, Lost & found"}),
+    )

@@ -102,6 +102,22 @@ def masked_number(number: str, digits: int | None = None) -> str:
     return number[:keep] + "x" * (len(number) - keep)
 
 
+def house_accounts() -> list[Folio]:
+    """The house accounts by name, each with its balance and how many lines it holds (one query)."""
+    accounts = list(
+        Folio.objects.filter(kind=FolioKind.HOUSE)
+        .annotate(total=Sum("lines__amount"), line_count=Count("lines"))
+        .order_by("name")
+    )
+    for account in accounts:
+        account.balance = quantize(account.total or ZERO)  # SQLite sums decimals as floats
+    return accounts
+
+
+def house_account(pk: int) -> Folio | None:
+    return Folio.objects.filter(kind=FolioKind.HOUSE, pk=pk).first()
+
+
 def late_charge_folios() -> list[Folio]:
     """Folios of departed guests with late charges and a balance still open."""
     folios = (

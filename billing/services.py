@@ -330,6 +330,26 @@ def house_account(name: str) -> Folio:
     return folio
 
 
+def house_account_open(*, name: str, by=None) -> tuple[Folio, bool]:
+    """Open a house account ("Restaurant", "Lost & found") for charges that belong to no stay; a name
+    already open is that account (names are unique among house accounts, ignoring case). Returns the
+    account and whether it is new."""
+    name = " ".join((name or "").split())[:80]
+    if not name:
+        raise BillingError("Name the house account, e.g. Restaurant or Lost & found.")
+    existing = Folio.objects.filter(kind=FolioKind.HOUSE, name__iexact=name).first()
+    if existing is not None:
+        return existing, False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                folio = Folio.objects.create(kind=FolioKind.HOUSE, name=name)
+        except IntegrityError:  # opened at the same moment at another desk
+            return Folio.objects.get(kind=FolioKind.HOUSE, name=name), False
+        audit_record(actor=by, action="folio.house_open", obj=folio, summary=f"House account {name} opened")
+    return folio, True
+
+
 def folio_balance(folio: Folio) -> Decimal:
     return quantize(folio.lines.aggregate(total=Sum("amount"))["total"] or ZERO)
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from hotelpbx.core.policy import DESK, EVERY_ROLE, MANAGERS
 
-from . import views
+from . import house_pages, views
 
 app_name = "billing"
 
@@ -19,6 +19,15 @@ urlpatterns = [
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("minibar/rooms/<str:number>/", views.minibar_tablet, name="minibar_tablet"),
     path("late-charges/", views.late_charges, name="late_charges"),
+    path("house-accounts/", house_pages.house_accounts, name="house_accounts"),
+    path("house-accounts/<int:pk>/", house_pages.house_account, name="house_account"),
+    path("house-accounts/<int:pk>/charge/", house_pages.house_account_charge, name="house_account_charge"),
+    path("house-accounts/<int:pk>/payment/", house_pages.house_account_payment, name="house_account_payment"),
+    path(
+        "house-accounts/<int:pk>/lines/<int:line_pk>/void/",
+        house_pages.house_account_void,
+        name="house_account_void",
+    ),
     path("tariffs/", views.tariffs, name="tariffs"),
     path("tariffs/<str:name>/v<int:version>.yaml", views.tariff_export, name="tariff_export"),
     path("calls/uncharged/", views.uncharged_calls, name="uncharged_calls"),
@@ -41,6 +50,11 @@ PAGE_POLICY = {
     "billing:invoice_pdf": DESK,
     "billing:minibar_tablet": EVERY_ROLE,
     "billing:late_charges": DESK,
+    "billing:house_accounts": DESK,
+    "billing:house_account": DESK,
+    "billing:house_account_charge": DESK,
+    "billing:house_account_payment": DESK,
+    "billing:house_account_void": DESK,
     "billing:tariffs": MANAGERS,
     "billing:tariff_export": MANAGERS,
     "billing:uncharged_calls": MANAGERS,

@@ -84,6 +84,31 @@ class BoardFilterForm(forms.Form):
         )
 
 
+def guest_form_fields() -> dict[str, forms.Field]:
+    """A new guest's fields, the same on the walk-in and the new reservation (templates/rooms/
+    _guest_fields.html shows them); fresh instances for each form."""
+    return {
+        "first_name": forms.CharField(max_length=80, required=False),
+        "last_name": forms.CharField(max_length=80, required=False),
+        "language": forms.ChoiceField(
+            choices=Language.choices, initial=Language.EN, help_text="Language of phone prompts."
+        ),
+        "vip": forms.BooleanField(required=False, label="VIP"),
+        "email": forms.EmailField(required=False),
+        "phone": forms.CharField(max_length=32, required=False),
+        "document_number": forms.CharField(max_length=40, required=False, label="Document number"),
+    }
+
+
+GUEST_FIELDS = tuple(guest_form_fields())
+
+
+def confirm_in_house_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        required=False, label="This is a different guest, or a second room for the same guest"
+    )
+
+
 class CheckInForm(BootstrapForm):
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     phone_class = forms.ChoiceField(choices=PhoneClass.choices, label="Phone calls allowed", required=False)
@@ -95,16 +120,6 @@ class WalkInForm(BootstrapForm):
     guest = forms.ModelChoiceField(
         queryset=Guest.objects.all(), required=False, label="Existing guest", empty_label="New guest"
     )
-    first_name = forms.CharField(max_length=80, required=False)
-    last_name = forms.CharField(max_length=80, required=False)
-    language = forms.ChoiceField(
-        choices=Language.choices, initial=Language.EN, help_text="Language of phone prompts."
-    )
-    vip = forms.BooleanField(required=False, label="VIP")
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=32, required=False)
-    document_number = forms.CharField(max_length=40, required=False, label="Document number")
-
     departure = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     adults = forms.IntegerField(min_value=1, max_value=MAX_ADULTS, initial=1)
     room_type = forms.ModelChoiceField(
@@ -116,14 +131,12 @@ class WalkInForm(BootstrapForm):
     room = RoomNumberField(max_length=8, error_messages={"required": "Choose a room for this guest."})
     confirm_not_ready = forms.BooleanField(required=False, label="The room is not ready: check in anyway")
     hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
-    confirm_in_house = forms.BooleanField(
-        required=False, label="This is a different guest, or a second room for the same guest"
-    )
-
-    GUEST_FIELDS = ("first_name", "last_name", "language", "vip", "email", "phone", "document_number")
+    confirm_in_house = confirm_in_house_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(guest_form_fields())
+        self.style_widgets()
         tomorrow = hotel_today() + timedelta(days=1)
         self.fields["departure"].initial = tomorrow
         self.fields["departure"].widget.attrs["min"] = tomorrow.isoformat()
@@ -141,7 +154,7 @@ class WalkInForm(BootstrapForm):
         return cleaned
 
     def new_guest_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.GUEST_FIELDS}
+        return {name: self.cleaned_data[name] for name in GUEST_FIELDS}
 
 
 class CheckOutForm(BootstrapForm):
@@ -195,6 +208,7 @@ class SuggestionsForm(forms.Form):
     adults = forms.IntegerField(required=False, min_value=1, max_value=MAX_ADULTS)
     room_type = forms.ModelChoiceField(queryset=RoomType.objects.all(), required=False)
     room = forms.CharField(required=False, max_length=8)
+    arrival = forms.DateField(required=False)
     departure = forms.DateField(required=False)
     picker_stay = forms.IntegerField(required=False, min_value=1)
 
@@ -222,6 +236,7 @@ class ReservationForm(BootstrapForm):
     overbook_reason = forms.CharField(
         max_length=200, required=False, label="Reason to overbook (only if the type is full)"
     )
+    confirm_in_house = confirm_in_house_field()
 
     STAY_FIELDS = ("arrival", "departure", "adults", "room_type", "room", "phone_class", "eta", "notes")
 
@@ -229,19 +244,10 @@ class ReservationForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.new_guest = new_guest
         if new_guest:
-            extra = {
-                "guest": forms.ModelChoiceField(
-                    queryset=Guest.objects.all(), required=False, widget=forms.HiddenInput
-                ),
-                "first_name": forms.CharField(max_length=80, required=False),
-                "last_name": forms.CharField(max_length=80, required=False),
-                "language": forms.ChoiceField(choices=Language.choices, initial=Language.EN),
-                "vip": forms.BooleanField(required=False, label="VIP"),
-                "email": forms.EmailField(required=False),
-                "phone": forms.CharField(max_length=32, required=False),
-            }
-            for name, field in extra.items():
-                self.fields[name] = field
+            self.fields["guest"] = forms.ModelChoiceField(
+                queryset=Guest.objects.all(), required=False, widget=forms.HiddenInput
+            )
+            self.fields.update(guest_form_fields())
             self.style_widgets()
         self.fields["arrival"].initial = hotel_today()
         self.fields["departure"].initial = hotel_today() + timedelta(days=1)
@@ -259,8 +265,7 @@ class ReservationForm(BootstrapForm):
         return {name: self.cleaned_data.get(name) for name in self.STAY_FIELDS}
 
     def new_guest_fields(self) -> dict:
-        names = ("first_name", "last_name", "language", "vip", "email", "phone")
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in GUEST_FIELDS}
 
 
 class DepartureForm(BootstrapForm):

@@ -257,10 +257,20 @@ def in_house(today: date | None = None, *, query: str = "") -> QuerySet[Stay]:
     return stays.select_related("guest", "room", "room__room_type").order_by("room__number")
 
 
-def in_house_stays_of(guest: Guest | None = None, *, first_name: str = "", last_name: str = "") -> list[Stay]:
+def in_house_stays_of(
+    guest: Guest | None = None,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    arrival: date | None = None,
+    departure: date | None = None,
+) -> list[Stay]:
     """In-house stays of this guest, or of a guest with the same name (accents and case ignored):
-    a walk-in or a reservation for someone already in house is worth a second look."""
+    a walk-in or a reservation for someone already in house is worth a second look. With dates, only
+    the in-house stays that overlap them (a guest in house booking next month's stay is not news)."""
     stays = Stay.objects.filter(status=StayStatus.IN_HOUSE).select_related("guest", "room")
+    if arrival is not None and departure is not None:
+        stays = stays.filter(arrival__lt=departure, departure__gt=arrival)
     if guest is not None:
         return list(stays.filter(guest=guest))
     name = fold(f"{first_name} {last_name}")

@@ -406,6 +406,12 @@ def stay_check_in(
             raise StayStateError(
                 f"This stay is {stay.get_status_display().lower()}; only reservations check in."
             )
+        if stay.arrival > hotel_today():
+            # an in-house stay arriving later would miss from today's lists and its nights' checks
+            raise StayStateError(
+                f"{stay.guest.full_name} is booked to arrive on {stay.arrival:%a} {stay.arrival.day} "
+                f"{stay.arrival:%b}. To check in early, first change the reservation's arrival to today."
+            )
         room = room or stay.room
         if room is None:
             raise RoomRuleError("Choose a room for this guest.")

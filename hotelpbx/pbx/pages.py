@@ -13,8 +13,13 @@ from .models import CommandStatus, PbxCommand
 
 
 def status(request):
+    health = selectors.link_health()
+    if request.htmx and request.GET.get("part") == "words":
+        # the page polls its two parts apart: the hotel's words, and the technical log behind a toggle
+        words = {"health": health, "firmware": selectors.firmware()}
+        return render(request, "pbx/_words_part.html", words)
     context = {
-        "health": selectors.link_health(),
+        "health": health,
         "failed": selectors.failed_commands(),
         "open": selectors.open_commands(),
         "events": selectors.recent_events(),

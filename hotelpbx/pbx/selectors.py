@@ -126,6 +126,19 @@ def failed_commands(limit: int = 50):
     return PbxCommand.objects.filter(status=CommandStatus.FAILED).order_by("-created_at")[:limit]
 
 
+def first_failed_commands(extensions: list[str]) -> dict[str, int]:
+    """The first failed command of each extension (the one a re-send starts from), by extension."""
+    rows = (
+        PbxCommand.objects.filter(extension__in=extensions, status=CommandStatus.FAILED)
+        .order_by("extension", "seq")
+        .values_list("extension", "pk")
+    )
+    first: dict[str, int] = {}
+    for extension, pk in rows:
+        first.setdefault(extension, pk)
+    return first
+
+
 def open_commands(limit: int = 50):
     return PbxCommand.objects.filter(status__in=[CommandStatus.PENDING, CommandStatus.SENDING]).order_by(
         "created_at"

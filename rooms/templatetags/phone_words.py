@@ -11,7 +11,15 @@ def phone_state(room):
     return {"words": phone_words.describe(room) if room is not None else None}
 
 
-@register.inclusion_tag("pbx/_hotel_words.html")
-def pbx_hotel_words():
-    """The PBX page in the hotel's words first: which rooms' phones are not set up, and why."""
-    return {"troubles": phone_words.rooms_not_set_up()}
+@register.inclusion_tag("pbx/_hotel_words.html", takes_context=True)
+def pbx_hotel_words(context):
+    """The PBX page in the hotel's words first: can guests phone, which rooms' phones are not set up and
+    why; the technical log follows behind a toggle."""
+    health = context.get("health")
+    return {
+        "link": phone_words.link_in_words(health, context.get("firmware")) if health else None,
+        "troubles": phone_words.rooms_not_set_up(health),
+        "health": health,
+        "is_manager": context.get("is_manager"),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -23,6 +23,17 @@ def add_rule_error(form, exc: RoomRuleError) -> bool:
     return isinstance(exc, RoomNotReady) and exc.confirmable
 
 
+def warn_if_in_house(form, stays: list[Stay]) -> list[Stay]:
+    """A guest already in house (same guest, or same name with accents and case ignored): the form
+    says so and waits for the desk to confirm (its `confirm_in_house` box). Returns the stays to name
+    while the warning stands, else []."""
+    if not stays or form.cleaned_data.get("confirm_in_house"):
+        return []
+    where = ", ".join(f"{s.guest.full_name} in room {s.room.number}" for s in stays)
+    form.add_error(None, f"Already in house: {where}. Check it is not the same guest, then confirm below.")
+    return stays
+
+
 def room_or_404(number: str) -> Room:
     room = selectors.room_page(number)
     if room is None:

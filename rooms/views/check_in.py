@@ -1,16 +1,20 @@
 """Checking guests in: a reservation at the desk, a walk-in, and the room picker both forms use."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
+
+from hotelpbx.core.timeutil import hotel_today
 
 from .. import selectors
 from ..errors import RoomRuleError
 from ..forms import CheckInForm, SuggestionsForm, WalkInForm
 from ..models import Guest, Stay, StayStatus
 from ..services import stay_check_in, stay_walk_in
-from ._shared import add_rule_error, picker_context, render_page, stay_or_404
+from ._shared import add_rule_error, picker_context, render_page, stay_or_404, warn_if_in_house
 
 
 @require_GET
@@ -21,12 +25,17 @@ def room_suggestions(request):
     data = form.cleaned_data if form.is_valid() else {}
     stay = Stay.objects.select_related("room_type").filter(pk=data.get("picker_stay") or 0).first()
     selected = data.get("room") or ""
+    arrival, departure = data.get("arrival"), data.get("departure")
+    if arrival and departure and departure <= arrival:  # dates half typed: one night until then
+        departure = arrival + timedelta(days=1)
     if stay is not None:
+        # a check-in or a move: the stay's own party and dates; a reservation being changed: the form's
         context = picker_context(
             request.GET,
-            adults=stay.adults,
-            room_type=stay.room_type or getattr(stay.room, "room_type", None),
-            departure=stay.departure,
+            adults=data.get("adults") or stay.adults,
+            room_type=data.get("room_type") or stay.room_type or getattr(stay.room, "room_type", None),
+            arrival=arrival,
+            departure=departure or stay.departure,
             stay=stay,
             selected=selected,
         )
@@ -35,7 +44,8 @@ def room_suggestions(request):
             request.GET,
             adults=data.get("adults") or 1,
             room_type=data.get("room_type"),
-            departure=data.get("departure"),
+            arrival=arrival,
+            departure=departure,
             selected=selected,
         )
     return render_page(request, "rooms/_room_choices.html", context)
@@ -47,6 +57,13 @@ def check_in(request, pk: int):
     if stay.status != StayStatus.RESERVED:
         messages.info(request, f"This stay is already {stay.get_status_display().lower()}.")
         return redirect("rooms:stay_detail", pk=stay.pk)
+    if stay.arrival > hotel_today():
+        messages.info(
+            request,
+            f"{stay.guest.full_name} arrives on {stay.arrival:%a} {stay.arrival.day} {stay.arrival:%b}. "
+            "Arrived early? Change the reservation's arrival to today, then check in.",
+        )
+        return redirect("rooms:reservation_edit", pk=stay.pk)
     confirmable = False
     if request.method == "POST":
         form = CheckInForm(request.POST)
@@ -125,13 +142,12 @@ def walk_in(request):
         form = WalkInForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            already_in_house = selectors.in_house_stays_of(
-                data["guest"], first_name=data["first_name"], last_name=data["last_name"]
+            already_in_house = warn_if_in_house(
+                form,
+                selectors.in_house_stays_of(
+                    data["guest"], first_name=data["first_name"], last_name=data["last_name"]
+                ),
             )
-            if already_in_house and not data["confirm_in_house"]:
-                form.add_error(None, _in_house_warning(already_in_house))
-            else:
-                already_in_house = []
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -175,17 +191,14 @@ def walk_in(request):
         "form": form,
         "guest_query": guest_query,
         "guest_choices": guest_choices,
+        # guests found are listed open (a list box), not hidden in a drop-down the desk may not open
+        "guest_list_size": min(len(guest_choices) + 1, 6) if guest_query and guest_choices else 0,
         "chosen_guest": chosen,
         "confirmable": confirmable,
         "already_in_house": already_in_house,
         **picker,
     }
     return render_page(request, "rooms/walk_in.html", context)
-
-
-def _in_house_warning(stays: list[Stay]) -> str:
-    where = ", ".join(f"{s.guest.full_name} in room {s.room.number}" for s in stays)
-    return f"Already in house: {where}. Check it is not the same guest, then confirm below."
 
 
 def _int_or(value, default: int) -> int:

@@ -25,7 +25,7 @@ from ..services import (
     stay_set_notes,
     stay_update_reservation,
 )
-from ._shared import picker_context, render_page, stay_or_404
+from ._shared import picker_context, render_page, stay_or_404, warn_if_in_house
 
 TIMELINE_DAYS = 14
 
@@ -61,8 +61,21 @@ def _picker_for(form, data, stay=None) -> dict:
 @require_http_methods(["GET", "POST"])
 def reservation_new(request):
     overbooked = False
+    already_in_house: list = []
     if request.method == "POST":
         form = ReservationForm(request.POST, new_guest=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            already_in_house = warn_if_in_house(
+                form,
+                selectors.in_house_stays_of(
+                    data["guest"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    arrival=data["arrival"],
+                    departure=data["departure"],
+                ),
+            )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -100,7 +113,13 @@ def reservation_new(request):
     guest = None
     if str(form["guest"].value() or "").isdigit():
         guest = Guest.objects.filter(pk=form["guest"].value()).first()
-    context = {"form": form, "guest": guest, "overbooked": overbooked, "stay": None}
+    context = {
+        "form": form,
+        "guest": guest,
+        "overbooked": overbooked,
+        "stay": None,
+        "already_in_house": already_in_house,
+    }
     context.update(_picker_for(form, request.POST if request.method == "POST" else request.GET))
     return render_page(request, "rooms/reservation_form.html", context)
 
@@ -114,8 +133,16 @@ def reservation_edit(request, pk: int):
         )
         return redirect("rooms:stay_detail", pk=stay.pk)
     overbooked = False
+    already_in_house: list = []
     if request.method == "POST":
         form = ReservationForm(request.POST)
+        if form.is_valid() and _dates_changed(stay, form.cleaned_data):
+            already_in_house = warn_if_in_house(
+                form,
+                selectors.in_house_stays_of(
+                    stay.guest, arrival=form.cleaned_data["arrival"], departure=form.cleaned_data["departure"]
+                ),
+            )
         if form.is_valid():
             try:
                 stay = stay_update_reservation(
@@ -144,9 +171,20 @@ def reservation_edit(request, pk: int):
                 "notes": stay.notes,
             }
         )
-    context = {"form": form, "stay": stay, "guest": stay.guest, "overbooked": overbooked}
+    context = {
+        "form": form,
+        "stay": stay,
+        "guest": stay.guest,
+        "overbooked": overbooked,
+        "already_in_house": already_in_house,
+    }
     context.update(_picker_for(form, request.POST if request.method == "POST" else request.GET, stay=stay))
     return render_page(request, "rooms/reservation_form.html", context)
+
+
+def _dates_changed(stay, data: dict) -> bool:
+    """A change of dates is looked at again for the guest being in house then; a change of notes is not."""
+    return (data["arrival"], data["departure"]) != (stay.arrival, stay.departure)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,11 +1,16 @@
-"""Every desk page fits a 1024 px screen: no sideways scrolling, date inputs whole, board tiles readable."""
+"""Every desk page fits a 1440 and a 1024 px screen, and an upright tablet (768 px) too: no sideways
+scrolling, whole date inputs, readable board tiles and tablet cards, thumb-sized targets on the tablet."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from billing.models import MinibarItem
+from billing.services import folio_post_charge, house_account
 from hotelpbx.core.timeutil import hotel_today
 from rooms.models import HousekeepingStatus, Room, ServiceState
 from tests.factories import (
@@ -63,7 +68,14 @@ def hotel():
         room=rooms[2], guest=GuestFactory(first_name="Greta", last_name="Lindqvist-Åberg", vip=True)
     )
     UserFactory(username="desk", role="Front desk")
-    return {"stay": stays[0], "reservation": reservation, "room": rooms[0]}
+    UserFactory(username="maid", role="Housekeeping")
+    supervisor = UserFactory(username="sup", role="Housekeeping")
+    supervisor.user_permissions.add(Permission.objects.get(codename="supervise_housekeeping"))
+    MinibarItem.objects.create(code="11", name="Sparkling mineral water 0.5 l", price="3.50")
+    MinibarItem.objects.create(code="12", name="Salted almonds", price="4.20", tax_rate="7")
+    account = house_account("Restaurant")
+    folio_post_charge(folio=account, kind="service", description="Dinner for two", amount=Decimal("86.40"))
+    return {"stay": stays[0], "reservation": reservation, "room": rooms[0], "house_account": account}
 
 
 def desk_pages(hotel) -> dict[str, str]:
@@ -88,26 +100,122 @@ def desk_pages(hotel) -> dict[str, str]:
         "extend": reverse("rooms:change_departure", args=[stay.pk]),
         "registration-card": reverse("rooms:registration_card", args=[stay.pk]),
         "housekeeping": reverse("rooms:housekeeping"),
+        "wake-ups": reverse("wakeup:board"),
+        "folio": reverse("billing:folio", args=[stay.pk]),
+        "house-accounts": reverse("billing:house_accounts"),
+        "house-account": reverse("billing:house_account", args=[hotel["house_account"].pk]),
+        "late-charges": reverse("billing:late_charges"),
     }
 
 
-def test_no_desk_page_scrolls_sideways_at_1024(browser, live_server, hotel):
-    context = browser.new_context(viewport=NARROW, base_url=live_server.url)
-    page = context.new_page()
-    sign_in(page, "desk")
-    too_wide, cut = {}, {}
-    for name, url in desk_pages(hotel).items():
+def tablet_pages(hotel) -> dict[str, str]:
+    return {
+        "housekeeping": reverse("rooms:housekeeping"),
+        "minibar": reverse("billing:minibar_tablet", args=[hotel["room"].number]),
+    }
+
+
+# Where the desk and the housekeepers work: a desk screen, a tablet in landscape, a tablet upright.
+SIZES = {
+    "desk-1440": {"width": 1440, "height": 900},
+    "landscape-1024": {"width": 1024, "height": 768},
+    "portrait-768": {"width": 768, "height": 1024},
+}
+TOUCH_MIN_PX = 44
+
+
+def small_text(page, selector: str) -> list[str]:
+    """Text under MIN_TILE_TEXT_PX inside the elements `selector` finds (room tiles, tablet cards)."""
+    return page.evaluate(
+        """([selector, min]) => [...document.querySelectorAll(selector)]
+             .flatMap(card => [card, ...card.querySelectorAll('*')])
+             .filter(el => el.offsetParent !== null)
+             .filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+             .filter(el => parseFloat(getComputedStyle(el).fontSize) < min)
+             .map(el => `${el.textContent.trim().slice(0, 30)} (${getComputedStyle(el).fontSize})`)
+             .slice(0, 5)""",
+        [selector, MIN_TILE_TEXT_PX],
+    )
+
+
+def small_touch_targets(page) -> list[str]:
+    """Buttons, links and fields in a tablet page's main part that a thumb cannot hit (under 44 px)."""
+    return page.evaluate(
+        """(min) => [...document.querySelectorAll(
+                'main button, main a, main select, main input:not([type=hidden]), main summary')]
+             .filter(el => el.offsetParent !== null && !el.closest('.visually-hidden'))
+             .filter(el => !(el.tagName === 'A' && el.closest('p, li, td, dd')))  // a link in a sentence
+             .filter(el => el.getBoundingClientRect().height < min)
+             .map(el => `${el.tagName} ${(el.textContent || el.name || '').trim().slice(0, 30)}`
+                        + ` (${Math.round(el.getBoundingClientRect().height)} px)`)
+             .slice(0, 8)""",
+        TOUCH_MIN_PX,
+    )
+
+
+def cut_labels(page) -> list[str]:
+    """Buttons whose label is wider than the button (cut or spilling over its border)."""
+    return page.evaluate(
+        """[...document.querySelectorAll('main button, main .btn, main .hk-btn')]
+             .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+             .map(el => `${el.textContent.trim().slice(0, 30)} (${el.scrollWidth} > ${el.clientWidth} px)`)
+             .slice(0, 5)"""
+    )
+
+
+def columns(page, selector: str) -> int:
+    return page.evaluate(
+        """(selector) => new Set([...document.querySelectorAll(selector)]
+             .map(el => Math.round(el.getBoundingClientRect().left))).size""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_desk_and_tablet_page_fits_and_reads_well(browser, live_server, hotel, size):
+    """At each size, as a desk agent and as a housekeeper: no sideways scrolling, whole date inputs, the
+    board's legend, text on tiles and cards of at least 13 px; on the tablet pages touch targets of 44 px,
+    three columns of rooms in landscape and two upright."""
+    viewport = SIZES[size]
+    problems: dict[str, list] = {}
+
+    def look(page, who: str, name: str, url: str) -> None:
         page.goto(url)
         page.wait_for_load_state("networkidle")
-        size = overflow(page)
-        if size["scroll"] > size["client"]:
-            too_wide[name] = size
-            screenshot(page, f"too-wide-1024-{name}")
+        found = []
+        wide = overflow(page)
+        if wide["scroll"] > wide["client"]:
+            found.append(f"scrolls sideways ({wide['scroll']} > {wide['client']} px)")
         if dates := cut_date_inputs(page):
-            cut[name] = dates
-    context.close()
-    assert not too_wide, f"pages scrolling sideways at 1024 px: {too_wide}"
-    assert not cut, f"date inputs too narrow to show a whole date: {cut}"
+            found.append(f"date inputs cut: {dates}")
+        if cut := cut_labels(page):
+            found.append(f"button labels cut: {cut}")
+        if tiny := small_text(page, ".room-tile, article.hk-card, .room-choice"):
+            found.append(f"text under {MIN_TILE_TEXT_PX} px: {tiny}")
+        if name == "board" and not page.locator(".board-legend").is_visible():
+            found.append("no legend")
+        if who == "tablet":
+            if small := small_touch_targets(page):
+                found.append(f"touch targets under {TOUCH_MIN_PX} px: {small}")
+            wanted = {"landscape-1024": 3, "portrait-768": 2}.get(size, 0)
+            if name.startswith("housekeeping") and columns(page, "article.hk-card") < wanted:
+                found.append(f"fewer than {wanted} columns of rooms")
+        screenshot(page, f"layout-{size}-{who}-{name}")
+        if found:
+            problems[f"{who} {name}"] = found
+
+    for who, username, pages in (
+        ("desk", "desk", desk_pages(hotel)),
+        ("tablet", "maid", tablet_pages(hotel)),
+        ("tablet", "sup", {"housekeeping-supervisor": reverse("rooms:housekeeping")}),
+    ):
+        context = browser.new_context(viewport=viewport, has_touch=who == "tablet", base_url=live_server.url)
+        page = context.new_page()
+        sign_in(page, username)
+        for name, url in pages.items():
+            look(page, who, name, url)
+        context.close()
+    assert not problems, f"at {size}: {problems}"
 
 
 def test_the_navbar_collapses_at_1024_and_opens_on_demand(browser, live_server, hotel):

@@ -60,3 +60,68 @@ def test_reservation_then_arrival_on_a_later_date_then_check_in(desk_page):
         page.wait_for_url(re.compile(rf"/stays/{stay.pk}/$"))
         stay.refresh_from_db()
         assert stay.status == StayStatus.IN_HOUSE and stay.room.number == "102"
+
+
+def test_a_reservation_for_a_guest_already_in_house_warns_before_it_is_made(desk_page):
+    from tests.factories import GuestFactory, in_house_stay
+
+    today = hotel_today()
+    in_house_stay(
+        room=RoomFactory(number="201"),
+        guest=GuestFactory(first_name="Jürgen", last_name="Müller"),
+        departure=today + timedelta(days=3),
+    )
+    RoomFactory(number="202")
+    UserFactory(username="desk", role="Front desk")
+    page = desk_page
+    sign_in(page, "desk")
+
+    page.goto(reverse("rooms:reservation_new"))
+    page.fill("#id_first_name", "jurgen")
+    page.fill("#id_last_name", "muller")  # typed without accents, as a busy desk does
+    page.fill("#id_arrival", (today + timedelta(days=1)).isoformat())
+    page.fill("#id_departure", (today + timedelta(days=2)).isoformat())
+    page.get_by_role("button", name="Make the reservation").click()
+    expect(page.locator("#form-errors")).to_contain_text("Already in house: Jürgen Müller in room 201")
+    confirm = page.get_by_label("This is a different guest, or a second room for the same guest")
+    expect(confirm).to_be_visible()
+    screenshot(page, "reservation-guest-already-in-house")
+    assert not Stay.objects.filter(status=StayStatus.RESERVED).exists()
+
+    confirm.check()
+    page.get_by_role("button", name="Make the reservation").click()
+    expect(page.locator(".messages")).to_contain_text("Reservation made for jurgen muller")
+    assert Stay.objects.filter(status=StayStatus.RESERVED).count() == 1
+
+
+def test_the_room_choices_follow_the_dates_typed_into_a_new_reservation(desk_page):
+    from tests.factories import GuestFactory, StayFactory, in_house_stay
+
+    today = hotel_today()
+    in_house_stay(room=RoomFactory(number="101"), departure=today + timedelta(days=2))
+    StayFactory(
+        room=RoomFactory(number="102"),
+        guest=GuestFactory(last_name="Later"),
+        arrival=today + timedelta(days=5),
+        departure=today + timedelta(days=7),
+    )
+    UserFactory(username="desk", role="Front desk")
+    page = desk_page
+    sign_in(page, "desk")
+    page.goto(reverse("rooms:reservation_new"))
+    # tonight: 101 is occupied and cannot be picked, 102 is free
+    expect(page.locator("#room-101")).to_be_disabled()
+    expect(page.locator("#room-102")).to_be_enabled()
+
+    page.fill("#id_departure", (today + timedelta(days=6)).isoformat())
+    page.fill("#id_arrival", (today + timedelta(days=5)).isoformat())
+    page.locator("#id_arrival").dispatch_event("change")
+    # in five days: 101 is free again, 102 is kept for the guest arriving then
+    expect(page.locator("#room-101")).to_be_enabled()
+    expect(page.locator("details.held-rooms")).to_contain_text("102")
+    screenshot(page, "reservation-room-choices-follow-the-dates", full_page=True)
+    page.fill("#id_last_name", "Novak")
+    page.locator('label[for="room-101"]').click()
+    page.get_by_role("button", name="Make the reservation").click()
+    expect(page.locator(".messages")).to_contain_text("Reservation made for Novak")
+    assert Stay.objects.get(guest__last_name="Novak").room.number == "101"

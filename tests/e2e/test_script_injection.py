@@ -192,7 +192,7 @@ def test_the_walk_in_form_works_under_the_csp_and_the_guest_link_only_selects_a_
     # Searching (htmx) fills the picker; choosing a found guest hides the fields again (Alpine).
     page.fill("#guest_q", "Lindgren")
     expect(page.locator("#id_guest option")).to_have_count(2)
-    expect(page.locator("#guest-picker")).to_contain_text("1 guest found for “Lindgren”.")
+    expect(page.locator("#guest-picker")).to_contain_text("1 guest found for “Lindgren”: pick one above")
     oskar = page.locator("#id_guest option", has_text="Lindgren").get_attribute("value")
     page.select_option("#id_guest", oskar)
     expect(new_guest).to_be_hidden()

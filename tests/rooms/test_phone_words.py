@@ -66,3 +66,45 @@ def test_the_pbx_page_speaks_hotel_words_first(desk_client):
     first = text.index("Room 112's phone could not be set up")
     assert first < text.index("Room 111's phone is not set up yet: the PBX is unreachable")
     assert "Room 110" not in text.split("Link")[0]
+
+
+def test_the_pbx_page_says_first_whether_guests_can_phone(desk_client, settings):
+    settings.PBX_URL = "http://127.0.0.1:9"  # a PBX is configured
+    url = reverse("pbx:status")
+    text = words(desk_client.get(url))
+    assert "The PBX is connected: room phones follow the desk." in text.split("Technical log")[0]
+
+    link = PbxLink.get()
+    link.trunks = [{"name": "Carrier SIP", "type": "SIP", "status": "Unavailable"}]
+    link.guard_tripped_at = timezone.now()
+    link.guard_reason = "errno 20004: wrong password"
+    link.save()
+    before_log = words(desk_client.get(url)).split("Technical log")[0]
+    assert "This app stopped logging in to the PBX after it refused the password" in before_log
+    assert "Guests cannot call outside the hotel: the line to the telephone company is down." in before_log
+    assert "20004" not in before_log  # the error number is in the technical log
+
+
+def test_a_failed_room_can_be_sent_again_from_the_hotel_words(desk_client):
+    refused = RoomFactory(number="112")
+    first = command(refused, CommandStatus.FAILED, errno="10002", error="extension not found")
+    command(refused, CommandStatus.FAILED, seq=2, errno="10002", error="extension not found")
+    page = desk_client.get(reverse("pbx:status")).content.decode()
+    words_part = page.split('id="pbx-technical"')[0]
+    assert reverse("pbx:resend", args=[first.pk]) in words_part
+
+
+def test_the_page_polls_its_hotel_words_apart_from_the_technical_log(desk_client):
+    RoomFactory(number="111")
+    command(RoomFactory(number="112"), CommandStatus.PENDING)
+    part = desk_client.get(reverse("pbx:status"), {"part": "words"}, headers={"HX-Request": "true"})
+    text = words(part)
+    assert "Room 112's phone is not set up yet" in text
+    assert "Technical log" not in text and "Failed commands" not in text
+
+
+def test_without_a_pbx_the_page_does_not_claim_the_phones_are_set_up(desk_client, settings):
+    settings.PBX_URL = ""
+    text = words(desk_client.get(reverse("pbx:status"))).split("Technical log")[0]
+    assert "No PBX is configured: room phones are not set up from this desk." in text
+    assert "Every room's phone is set up" not in text

@@ -200,3 +200,49 @@ def test_timeline_shows_rooms_by_day_and_links_free_cells_to_a_reservation(
     text = page.content.decode()
     assert f"/reservations/new/?room=102&amp;arrival={hotel_today().isoformat()}" in text
     assert "Nowhere" in words(page) and "1 reservation without a room" in words(page)
+
+
+def test_the_room_picker_answers_for_the_dates_a_reservation_asks_for(desk_client):
+    in_house_stay(room=RoomFactory(number="101"), departure=day(2))
+    StayFactory(room=RoomFactory(number="102"), arrival=day(5), departure=day(7))
+    url = reverse("rooms:room_suggestions")
+
+    tonight = desk_client.get(url).content.decode()
+    assert 'id="room-101" value="101" disabled' in tonight
+
+    later = desk_client.get(url, {"arrival": day(5).isoformat(), "departure": day(6).isoformat()})
+    text = later.content.decode()
+    assert 'id="room-101" value="101">' in text or 'id="room-101" value="101" checked' in text
+    assert "Held for other arrivals (1)" in words(later)
+
+    # dates half typed (departure before arrival) count as one night
+    half = desk_client.get(url, {"arrival": day(5).isoformat(), "departure": day(1).isoformat()})
+    assert half.status_code == 200 and "Held for other arrivals (1)" in words(half)
+
+
+def test_changing_a_reservation_the_picker_uses_the_new_dates_not_the_booked_ones(desk_client):
+    booking = StayFactory(room=None, arrival=day(1), departure=day(2))
+    in_house_stay(room=RoomFactory(number="101"), departure=day(3))
+    url = reverse("rooms:room_suggestions")
+    booked_dates = desk_client.get(url, {"picker_stay": booking.pk, "arrival": day(1), "departure": day(2)})
+    assert 'id="room-101" value="101" disabled' in booked_dates.content.decode()
+    moved = desk_client.get(url, {"picker_stay": booking.pk, "arrival": day(4), "departure": day(5)})
+    assert 'id="room-101" value="101" disabled' not in moved.content.decode()
+
+
+def test_a_reservation_for_a_later_day_is_not_checked_in_before_its_arrival(desk_client, room_type):
+    from rooms.errors import StayStateError
+    from rooms.services import stay_check_in
+
+    later = StayFactory(room=RoomFactory(number="101", room_type=room_type), arrival=day(2), departure=day(4))
+    page = words(desk_client.get(reverse("rooms:stay_detail", args=[later.pk])))
+    assert "Arrives" in page and "Check in" not in page.split("Notes")[0]
+
+    response = desk_client.get(reverse("rooms:check_in", args=[later.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("rooms:reservation_edit", args=[later.pk])
+    assert "Arrived early? Change the reservation's arrival to today, then check in." in words(response)
+
+    with pytest.raises(StayStateError, match="first change the reservation's arrival to today"):
+        stay_check_in(stay=later)
+    later.refresh_from_db()
+    assert later.status == StayStatus.RESERVED

@@ -125,3 +125,95 @@ def test_a_walk_in_for_an_existing_guest_in_house_warns(desk_client):
     in_house_stay(room=RoomFactory(number="501"), guest=guest)
     refused = _walk_in(desk_client, RoomFactory(number="502"), guest=guest.pk)
     assert "Already in house: Ada Lovelace in room 501." in text_of(refused)
+
+
+def _reserve(client, arrival, departure, **guest_fields):
+    data = {
+        "language": "en",
+        "arrival": arrival.isoformat(),
+        "departure": departure.isoformat(),
+        "adults": "1",
+        "phone_class": "national",
+        **guest_fields,
+    }
+    return client.post(reverse("rooms:reservation_new"), data)
+
+
+def test_a_new_reservation_for_a_guest_in_house_on_those_dates_warns_until_confirmed(desk_client):
+    today = hotel_today()
+    in_house_stay(
+        room=RoomFactory(number="403"),
+        guest=GuestFactory(first_name="Jörg", last_name="Müller"),
+        departure=today + timedelta(days=3),
+    )
+    refused = _reserve(
+        desk_client,
+        today + timedelta(days=1),
+        today + timedelta(days=4),
+        last_name="MULLER",
+        first_name="jorg",
+    )
+    assert refused.status_code == 200
+    text = text_of(refused)
+    assert "Already in house: Jörg Müller in room 403." in text
+    assert 'name="confirm_in_house"' in text
+    assert Stay.objects.filter(status=StayStatus.RESERVED).count() == 0
+    assert Guest.objects.count() == 1
+
+    confirmed = _reserve(
+        desk_client,
+        today + timedelta(days=1),
+        today + timedelta(days=4),
+        first_name="jorg",
+        last_name="MULLER",
+        confirm_in_house="on",
+    )
+    assert confirmed.status_code == 302
+    assert Stay.objects.filter(status=StayStatus.RESERVED).count() == 1
+
+
+def test_a_guest_in_house_booking_after_leaving_is_not_warned(desk_client):
+    today = hotel_today()
+    guest = GuestFactory(first_name="Ada", last_name="Lovelace")
+    in_house_stay(room=RoomFactory(number="503"), guest=guest, departure=today + timedelta(days=2))
+    later = _reserve(desk_client, today + timedelta(days=2), today + timedelta(days=5), guest=guest.pk)
+    assert later.status_code == 302
+
+
+def test_moving_a_reservation_onto_the_guests_stay_in_house_warns_until_confirmed(desk_client):
+    from tests.factories import StayFactory
+
+    today = hotel_today()
+    guest = GuestFactory(first_name="Ada", last_name="Lovelace")
+    in_house_stay(room=RoomFactory(number="504"), guest=guest, departure=today + timedelta(days=3))
+    booking = StayFactory(
+        guest=guest, room=None, arrival=today + timedelta(days=10), departure=today + timedelta(days=12)
+    )
+    url = reverse("rooms:reservation_edit", args=[booking.pk])
+    data = {"adults": "1", "phone_class": "national", "room": ""}
+    unchanged = {**data, "arrival": booking.arrival.isoformat(), "departure": booking.departure.isoformat()}
+    assert desk_client.post(url, {**unchanged, "notes": "late arrival"}).status_code == 302
+
+    earlier = {
+        **data,
+        "arrival": (today + timedelta(days=1)).isoformat(),
+        "departure": (today + timedelta(days=4)).isoformat(),
+    }
+    refused = desk_client.post(url, earlier)
+    assert refused.status_code == 200
+    assert "Already in house: Ada Lovelace in room 504." in text_of(refused)
+    booking.refresh_from_db()
+    assert booking.arrival == today + timedelta(days=10)
+
+    assert desk_client.post(url, {**earlier, "confirm_in_house": "on"}).status_code == 302
+    booking.refresh_from_db()
+    assert booking.arrival == today + timedelta(days=1)
+
+
+def test_the_walk_in_and_the_new_reservation_ask_for_the_same_guest_fields(desk_client):
+    fields = ("first_name", "last_name", "language", "vip", "email", "phone", "document_number")
+    for url in (reverse("rooms:walk_in"), reverse("rooms:reservation_new")):
+        page = text_of(desk_client.get(url))
+        for name in fields:
+            assert f'name="{name}"' in page, (url, name)
+        assert "Language of phone prompts." in page
