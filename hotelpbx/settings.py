@@ -279,6 +279,12 @@ API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=1
 API_WEBHOOK_RETRY_BASE_SECONDS = env.float("API_WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
 API_WEBHOOK_RETRY_MAX_SECONDS = env.float("API_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 API_WEBHOOK_DISABLE_AFTER_HOURS = env.float("API_WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
+# Webhook URLs on loopback, private, link-local (cloud metadata) or other non-public addresses are
+# refused (request forgery into the hotel's network) unless allowed here. `make run` (the demo) and
+# DEBUG allow them: a test receiver on 127.0.0.1.
+API_WEBHOOK_ALLOW_PRIVATE = env.bool("API_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+# Host names, addresses or networks (CIDR) webhooks may reach even though not public, comma-separated.
+API_WEBHOOK_ALLOWED_HOSTS = env.list("API_WEBHOOK_ALLOWED_HOSTS", default=[])
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hotelpbx partner API",

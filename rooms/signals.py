@@ -12,5 +12,7 @@ stay_checked_out = Signal()  # also room, by
 stay_cancelled = Signal()
 # kwargs: stay, from_room, to_room, by
 stay_moved = Signal()
+# kwargs: stay, changed (the names of what changed: dates, room, room_type, phone_class, guest, notes...)
+stay_changed = Signal()
 # sender: the Room model; kwargs: room, from_status, to_status, field ("housekeeping", "service", "dnd")
 room_status_changed = Signal()

@@ -13,6 +13,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from rooms.errors import RoomRuleError
 
+from .webhook_urls import WebhookUrlRefused
+
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +60,8 @@ def _fields(detail) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, WebhookUrlRefused):
+        return Response(error_body(exc.code, exc.message, {"url": [exc.message]}), status=400)
     if isinstance(exc, RoomRuleError):
         body = error_body(exc.code, exc.message)
         if getattr(exc, "confirmable", False):

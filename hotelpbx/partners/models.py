@@ -97,6 +97,16 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.partner}: {self.url}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .webhook_urls import WebhookUrlRefused, check_url
+
+        try:
+            check_url(self.url)  # the manager's page refuses what the API refuses
+        except WebhookUrlRefused as exc:
+            raise ValidationError({"url": exc.message}) from None
+
     def wants(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types
 

@@ -18,6 +18,7 @@ from billing.models import CallOutcome, CallRecord, Folio, FolioLine, LineKind, 
 
 from .. import selectors
 from .base import PartnerAPIMixin
+from .serializers import Input
 from .views import IDEMPOTENCY_HEADER
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
@@ -74,7 +75,7 @@ class FolioSerializer(serializers.Serializer):
     taxes = FolioTaxSerializer(many=True, help_text="Tax contained in the gross charges, per rate.")
 
 
-class PostingSerializer(serializers.Serializer):
+class PostingSerializer(Input):
     minibar_item = serializers.RegexField(
         r"^\d{1,8}$", required=False, help_text="A minibar item's code (see /api/v1/minibar-items/)."
     )

@@ -7,6 +7,19 @@ from rooms.models import Language, PhoneClass, Room, RoomStatusTarget, RoomType,
 
 from ..webhooks import EVENT_TYPES
 
+
+class Input(serializers.Serializer):
+    """A request body: a field this operation does not know is an error, not silently dropped (a
+    misspelt `departue` would otherwise answer 200 and change nothing)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
 # --- rooms ---------------------------------------------------------------------------------------
 
 
@@ -47,7 +60,7 @@ class RoomOutSerializer(serializers.ModelSerializer):
         return {"state": state, "message": message}
 
 
-class RoomPatchSerializer(serializers.Serializer):
+class RoomPatchSerializer(Input):
     status = serializers.ChoiceField(
         choices=RoomStatusTarget.choices,
         required=False,
@@ -67,7 +80,7 @@ class RoomPatchSerializer(serializers.Serializer):
 # --- stays ---------------------------------------------------------------------------------------
 
 
-class GuestSerializer(serializers.Serializer):
+class GuestSerializer(Input):
     first_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=80)
     language = serializers.ChoiceField(choices=Language.choices, default=Language.EN)
@@ -103,7 +116,7 @@ class StayOutSerializer(serializers.ModelSerializer):
         ]
 
 
-class StayCreateSerializer(serializers.Serializer):
+class StayCreateSerializer(Input):
     external_id = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", help_text="Your own reservation id."
     )
@@ -120,7 +133,50 @@ class StayCreateSerializer(serializers.Serializer):
     phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
 
 
-class CheckInSerializer(serializers.Serializer):
+class GuestPatchSerializer(Input):
+    """Only what is sent changes."""
+
+    first_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=80, required=False)
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="Language of phone prompts."
+    )
+    vip = serializers.BooleanField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class StayPatchSerializer(Input):
+    """Only what is sent changes; a field sent with its current value changes nothing."""
+
+    guest = GuestPatchSerializer(required=False)
+    arrival = serializers.DateField(required=False, help_text="Reservations only.")
+    departure = serializers.DateField(
+        required=False, help_text="A reservation's, or an in-house guest's (today at the earliest)."
+    )
+    room = serializers.SlugRelatedField(
+        slug_field="number",
+        queryset=Room.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Reservations only; null: no room assigned yet. An in-house guest moves with .../move/.",
+    )
+    room_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=RoomType.objects.all(), required=False, help_text="Reservations only."
+    )
+    adults = serializers.IntegerField(
+        min_value=1, max_value=20, required=False, help_text="Reservations only."
+    )
+    phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class CheckInSerializer(Input):
     room = serializers.SlugRelatedField(
         slug_field="number",
         queryset=Room.objects.all(),
@@ -133,19 +189,19 @@ class CheckInSerializer(serializers.Serializer):
     confirm_not_ready = serializers.BooleanField(default=False)
 
 
-class CheckOutSerializer(serializers.Serializer):
+class CheckOutSerializer(Input):
     early_departure_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=200, default=""
     )
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(Input):
     to_room = serializers.SlugRelatedField(slug_field="number", queryset=Room.objects.all())
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     confirm_not_ready = serializers.BooleanField(default=False)
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(Input):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
@@ -185,7 +241,7 @@ class PbxStatusSerializer(serializers.Serializer):
 # --- webhooks ------------------------------------------------------------------------------------
 
 
-class WebhookEndpointSerializer(serializers.Serializer):
+class WebhookEndpointSerializer(Input):
     id = serializers.IntegerField(read_only=True)
     url = serializers.URLField(max_length=500)
     event_types = serializers.ListField(

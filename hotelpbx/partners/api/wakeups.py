@@ -15,6 +15,7 @@ from wakeup.timing import hotel_zone
 
 from .base import PartnerAPIMixin
 from .pagination import UpdatedCursorPagination
+from .serializers import Input
 
 # --- shapes --------------------------------------------------------------------------------------
 
@@ -64,7 +65,7 @@ class WakeupOutSerializer(serializers.ModelSerializer):
         return f"{timezone.localtime(wakeup.due_at, hotel_zone()):%H:%M}"
 
 
-class WakeupCreateSerializer(serializers.Serializer):
+class WakeupCreateSerializer(Input):
     stay = serializers.IntegerField(min_value=1, help_text="One of this client's stays (its id).")
     date = serializers.DateField(help_text="The (first) day, in the hotel's time zone.")
     time = serializers.TimeField(help_text="The clock time, in the hotel's time zone.")
@@ -82,7 +83,7 @@ class WakeupCreateSerializer(serializers.Serializer):
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
 
 
-class WakeupChangeSerializer(serializers.Serializer):
+class WakeupChangeSerializer(Input):
     date = serializers.DateField(help_text="The new day, in the hotel's time zone.")
     time = serializers.TimeField(help_text="The new clock time, in the hotel's time zone.")
 
