@@ -8,7 +8,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,7 @@ from billing.models import CallOutcome, CallRecord, Folio, FolioLine, LineKind, 
 
 from .. import selectors
 from .base import PartnerAPIMixin
+from .pagination import UpdatedCursorPagination
 from .serializers import Input
 from .views import IDEMPOTENCY_HEADER
 
@@ -133,6 +133,7 @@ class CallRecordSerializer(serializers.ModelSerializer):
             "explanation",
             "rated_at",
             "received_at",
+            "updated_at",
         ]
 
 
@@ -252,20 +253,11 @@ class CallRecordFilter(filters.FilterSet):
     started_from = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_to = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
     received_since = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = CallRecord
         fields = []
-
-
-class ReceivedCursorPagination(CursorPagination):
-    """Call records in the order the PBX reported them, (received_at, id): follow `next` to read every
-    new record once."""
-
-    ordering = ("received_at", "id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
 
 
 def partner_call_records(partner) -> QuerySet[CallRecord]:
@@ -274,7 +266,12 @@ def partner_call_records(partner) -> QuerySet[CallRecord]:
 
 @extend_schema_view(
     list=extend_schema(
-        description=_scoped("Calls made from this client's stays, with their rating outcome.", "folio:read")
+        description=_scoped(
+            "Calls made from this client's stays, with their rating outcome, oldest change first (cursor "
+            "pages by (updated_at, id)): a call re-rated later comes again with its new price, so "
+            "following `next` or asking `updated_since` sees every new and re-rated call.",
+            "folio:read",
+        )
     ),
     retrieve=extend_schema(description=_scoped("One call record.", "folio:read")),
 )
@@ -283,7 +280,7 @@ class CallRecordViewSet(
 ):
     required_scopes = {"GET": "folio:read"}
     serializer_class = CallRecordSerializer
-    pagination_class = ReceivedCursorPagination
+    pagination_class = UpdatedCursorPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = CallRecordFilter
     lookup_value_regex = r"\d{1,18}"
