@@ -275,6 +275,9 @@ REST_FRAMEWORK = {
 # Idempotency-Key answers are kept this long; outgoing webhooks time out, back off and give up so.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")  # per API key
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# A request in flight holds its Idempotency-Key this long; a request that died is then retried (keep it
+# above the longest a request may run: gunicorn's 30 s worker timeout).
+API_IDEMPOTENCY_LEASE_SECONDS = env.int("API_IDEMPOTENCY_LEASE_SECONDS", default=60)
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 API_WEBHOOK_RETRY_BASE_SECONDS = env.float("API_WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
 API_WEBHOOK_RETRY_MAX_SECONDS = env.float("API_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)

@@ -1,6 +1,11 @@
 """Idempotency-Key for a partner's writes: the first request under a key is recorded in flight (a unique
 row, so of concurrent replays only one goes on), its answer is stored; a replay with the same body gets
-that answer again, with another body a 422, while the first is still running a 409. Kept 24 hours."""
+that answer again, with another body a 422, while the first is still running a 409. Kept 24 hours.
+
+A request in flight holds the key for a lease (API_IDEMPOTENCY_LEASE_SECONDS, longer than any request
+may run: gunicorn kills a worker after 30 s). A request that died without answering (its worker killed)
+leaves its row in flight; once the lease has passed, a retry with the same body takes the key over, by
+compare-and-swap on the lease, so of two retries only one does."""
 
 import hashlib
 import json
@@ -26,6 +31,10 @@ def _retention() -> timedelta:
     return timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.API_IDEMPOTENCY_LEASE_SECONDS)
+
+
 def body_hash(method: str, path: str, body: bytes) -> str:
     digest = hashlib.sha256()
     for part in (method.encode(), b"\0", path.encode(), b"\0", body):
@@ -42,10 +51,16 @@ def begin(*, partner: Partner, key: str, method: str, path: str, body: bytes) ->
     IdempotencyRecord.objects.filter(
         partner=partner, key=key, created_at__lt=timezone.now() - _retention()
     ).delete()
+    now = timezone.now()
     try:
         with transaction.atomic():
             return IdempotencyRecord.objects.create(
-                partner=partner, key=key, method=method, path=path, body_hash=fingerprint
+                partner=partner,
+                key=key,
+                method=method,
+                path=path,
+                body_hash=fingerprint,
+                lease_until=now + _lease(),
             )
     except IntegrityError:
         pass
@@ -57,6 +72,8 @@ def begin(*, partner: Partner, key: str, method: str, path: str, body: bytes) ->
             "This Idempotency-Key was used for a different request; use a new key for a new request.",
             code="idempotency_key_reused",
         )
+    if existing.status_code is None and _take_over(existing, now):
+        return existing
     if existing.status_code is None:
         raise ApiConflict(
             "A request with this Idempotency-Key is still being processed; retry in a moment.",
@@ -65,17 +82,36 @@ def begin(*, partner: Partner, key: str, method: str, path: str, body: bytes) ->
     raise Replay(existing)
 
 
+def _take_over(record: IdempotencyRecord, now) -> bool:
+    """The key of a request that died: taken by whoever swaps its expired lease first."""
+    lease = record.lease_until or (record.created_at + _lease())  # rows from before leases existed
+    if lease > now:
+        return False
+    same_lease = {"lease_until": record.lease_until} if record.lease_until else {"lease_until__isnull": True}
+    record.lease_until = now + _lease()
+    return bool(
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True, **same_lease).update(
+            lease_until=record.lease_until
+        )
+    )
+
+
 def finish(record: IdempotencyRecord, *, status_code: int, rendered: bytes | None) -> None:
     """Keep the answer, or forget the key when the request failed on our side (it may be retried)."""
     if status_code >= 500:
         forget(record)
         return
     body = json.loads(rendered) if rendered else None
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)
+    # only while this request still holds the key (a request slower than its lease lost it)
+    IdempotencyRecord.objects.filter(pk=record.pk, lease_until=record.lease_until).update(
+        status_code=status_code, response_body=body, lease_until=None
+    )
 
 
 def forget(record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+    IdempotencyRecord.objects.filter(
+        pk=record.pk, status_code__isnull=True, lease_until=record.lease_until
+    ).delete()
 
 
 def purge_expired() -> int:

@@ -71,6 +71,9 @@ class IdempotencyRecord(models.Model):
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: still in flight
     response_body = models.JSONField(null=True, blank=True)
+    # while in flight: until when the request holds the key; a request that died (a killed worker) lets
+    # it go when this passes, and the client's retry takes it over
+    lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
