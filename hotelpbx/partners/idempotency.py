@@ -47,24 +47,15 @@ def begin(*, partner: Partner, key: str, method: str, path: str, body: bytes) ->
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ApiUnprocessable(f"The Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
     fingerprint = body_hash(method, path, body)
-    # a key older than the retention is forgotten: the next request under it is new
-    IdempotencyRecord.objects.filter(
-        partner=partner, key=key, created_at__lt=timezone.now() - _retention()
-    ).delete()
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                partner=partner,
-                key=key,
-                method=method,
-                path=path,
-                body_hash=fingerprint,
-                lease_until=now + _lease(),
-            )
-    except IntegrityError:
-        pass
-    existing = IdempotencyRecord.objects.filter(partner=partner, key=key).first()
+    new, existing = _claim(partner, key, method, path, fingerprint, now)
+    if existing is not None and existing.created_at < now - _retention():
+        # a key older than the retention is forgotten: the request under it is new (looked at only when
+        # a key is used again, so a first use costs one insert)
+        IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        new, existing = _claim(partner, key, method, path, fingerprint, now)
+    if new is not None:
+        return new
     if existing is None:  # removed meanwhile (its first request failed): the client may try again
         raise ApiConflict("A request with this Idempotency-Key failed a moment ago; send it again.")
     if existing.body_hash != fingerprint:
@@ -80,6 +71,23 @@ def begin(*, partner: Partner, key: str, method: str, path: str, body: bytes) ->
             code="idempotency_in_flight",
         )
     raise Replay(existing)
+
+
+def _claim(partner, key, method, path, fingerprint, now):
+    """(the new in-flight row, None), or (None, the row already under the key or None if it just went)."""
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                partner=partner,
+                key=key,
+                method=method,
+                path=path,
+                body_hash=fingerprint,
+                lease_until=now + _lease(),
+            )
+        return record, None
+    except IntegrityError:
+        return None, IdempotencyRecord.objects.filter(partner=partner, key=key).first()
 
 
 def _take_over(record: IdempotencyRecord, now) -> bool:

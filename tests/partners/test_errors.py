@@ -1,6 +1,9 @@
 """Every 4xx has one JSON shape, and bad input never yields a 5xx."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 
 from rooms.models import Stay
 
@@ -64,13 +67,18 @@ def test_an_oversized_body_is_413_and_changes_nothing(api, settings, with_key):
 def test_throttled_requests_get_429_in_the_same_shape(api_for, settings):
     settings.API_THROTTLE_RATE = "3/minute"
     client = api_for(["rooms:read"])
+    # the budget is per key and per clock minute: all of this within one minute
+    with time_machine.travel(dt.datetime(2030, 1, 1, 12, 0, 10, tzinfo=dt.UTC), tick=False):
+        answers = [client.get("/api/v1/rooms/").status_code for _ in range(3)]
 
-    answers = [client.get("/api/v1/rooms/").status_code for _ in range(3)]
-
-    assert answers == [200, 200, 200]
-    assert_error(client.get("/api/v1/rooms/"), 429, "throttled")
-    other = api_for(["rooms:read"], partner="Mews")
-    assert other.get("/api/v1/rooms/").status_code == 200  # per key, not one budget for all
+        assert answers == [200, 200, 200]
+        refused = client.get("/api/v1/rooms/")
+        assert_error(refused, 429, "throttled")
+        assert refused["Retry-After"] == "50"
+        other = api_for(["rooms:read"], partner="Mews")
+        assert other.get("/api/v1/rooms/").status_code == 200  # per key, not one budget for all
+    with time_machine.travel(dt.datetime(2030, 1, 1, 12, 1, 0, tzinfo=dt.UTC), tick=False):
+        assert client.get("/api/v1/rooms/").status_code == 200  # a new minute, a new budget
 
 
 def test_the_staff_session_does_not_open_the_api(desk_client):

@@ -52,7 +52,7 @@ class RoomOutSerializer(serializers.ModelSerializer):
         ]
 
     def get_occupied(self, room) -> bool:
-        return bool(room.in_house_stays) if hasattr(room, "in_house_stays") else room.is_occupied
+        return room.occupied_now if hasattr(room, "occupied_now") else room.is_occupied
 
     @extend_schema_field(PbxSyncSerializer)
     def get_pbx_sync(self, room):
