@@ -13,7 +13,7 @@ PMS would. Phases, alternated in rounds so other load on the machine hits each a
 
 Prints p50/p95 per phase and the ratios to the baseline. Exits 1 if a request failed.
 
-    python bench/api_latency.py     # env: BENCH_CLIENTS=10 BENCH_REQUESTS=40 BENCH_WORKERS=2
+    python bench/api_latency.py     # env: BENCH_CLIENTS=10 BENCH_REQUESTS=40 BENCH_WORKERS=2 BENCH_PORT
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def run_phase(call, count: int) -> tuple[list[float], list[str]]:
 
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="hotelpbx-apibench-")
-    port = _wt.free_port()
+    port = int(os.environ.get("BENCH_PORT") or _wt.free_port())
     base = f"http://127.0.0.1:{port}"
     env = _wt.server_env(tmp, "unused")
     env["API_THROTTLE_RATE"] = "1000000/minute"
