@@ -52,6 +52,9 @@ def partner_stay_reserve(
     phone_class: str | None = None,
 ) -> Stay:
     """Guest, reservation and the partner's reservation id, in one transaction."""
+    if external_id and PartnerStay.objects.filter(partner=partner, external_id=external_id).exists():
+        # said first: a PMS resending a reservation must hear that it exists, not a room rule
+        raise _external_id_taken(external_id)
     with transaction.atomic():
         new_guest = rooms_services.guest_create(**guest)
         extra = {"phone_class": phone_class} if phone_class else {}
@@ -67,12 +70,16 @@ def partner_stay_reserve(
         try:
             with transaction.atomic():
                 PartnerStay.objects.create(partner=partner, stay=stay, external_id=external_id or "")
-        except IntegrityError as exc:
-            raise RoomRuleError(
-                f"A stay with external_id {external_id!r} exists already; look it up with ?external_id=.",
-                code="external_id_taken",
-            ) from exc
+        except IntegrityError as exc:  # made by a concurrent request a moment ago
+            raise _external_id_taken(external_id) from exc
     return stay
+
+
+def _external_id_taken(external_id: str) -> RoomRuleError:
+    return RoomRuleError(
+        f"A stay with external_id {external_id!r} exists already; look it up with ?external_id=.",
+        code="external_id_taken",
+    )
 
 
 # What an in-house stay may still change here; its room changes with a move (POST .../move/).

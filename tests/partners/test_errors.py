@@ -90,3 +90,28 @@ def test_api_answers_carry_the_security_headers(api):
     response = api.get("/api/v1/rooms/")
     assert "Content-Security-Policy" in response
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_bad_cursor_is_a_400_naming_it(api):
+    error = assert_error(api.get("/api/v1/stays/", {"cursor": "not-a-cursor"}), 400, "invalid")
+    assert "cursor" in error["fields"]
+
+
+def test_a_reservation_sent_again_without_a_key_hears_its_external_id_is_taken(api):
+    """Even when its room is now held by the first copy: the PMS learns the reservation exists."""
+    from tests.factories import RoomFactory
+
+    room = RoomFactory()
+    body = {
+        "external_id": "R-77",
+        "guest": {"last_name": "Noether"},
+        "arrival": "2030-03-01",
+        "departure": "2030-03-04",
+        "room": room.number,
+    }
+    assert api.post("/api/v1/stays/", body).status_code == 201
+
+    again = api.post("/api/v1/stays/", body)
+
+    assert "?external_id=" in assert_error(again, 409, "external_id_taken")["message"]
+    assert Stay.objects.count() == 1
