@@ -2,8 +2,9 @@
 (GET /api/v1/ping/, no key) on the same server in the same run.
 
 Starts gunicorn on 127.0.0.1 with a throwaway SQLite database in a temp dir (or DATABASE_URL if set),
-migrated, with 200 rooms and one API key made by `create_api_key` (hashed with the production password
-hasher, so every request pays the key check a partner pays). Each client keeps its connection open, as a
+migrated, with 200 rooms and one API key made by `create_api_key` (stored hashed as in production:
+djangorestframework-api-key 3 hashes keys with SHA-512, so every request pays the key check a partner
+pays: one indexed query and one hash). Each client keeps its connection open, as a
 PMS would. Phases, alternated in rounds so other load on the machine hits each alike:
 
 - baseline: GET /api/v1/ping/

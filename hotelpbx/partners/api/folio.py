@@ -17,6 +17,7 @@ from billing.models import CallOutcome, CallRecord, Folio, FolioLine, LineKind, 
 
 from .. import selectors
 from .base import PartnerAPIMixin
+from .filters import UtcIsoDateTimeFilter
 from .pagination import UpdatedCursorPagination
 from .serializers import Input
 from .views import IDEMPOTENCY_HEADER
@@ -250,10 +251,10 @@ class CallRecordFilter(filters.FilterSet):
     stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
     room = filters.CharFilter(field_name="room__number")
     outcome = filters.MultipleChoiceFilter(choices=CallOutcome.choices)
-    started_from = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_to = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
-    received_since = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    started_from = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_to = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    received_since = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = CallRecord

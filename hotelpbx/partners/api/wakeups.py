@@ -14,6 +14,7 @@ from wakeup.models import Recurrence, WakeupAttempt, WakeupCall, WakeupMode, Wak
 from wakeup.timing import hotel_zone
 
 from .base import PartnerAPIMixin
+from .filters import UtcIsoDateTimeFilter
 from .pagination import UpdatedCursorPagination
 from .serializers import Input
 
@@ -92,13 +93,13 @@ class WakeupChangeSerializer(Input):
 
 
 class WakeupFilter(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     room = filters.CharFilter(field_name="room__number")
     stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
     series = filters.UUIDFilter()
     status = filters.MultipleChoiceFilter(choices=WakeupStatus.choices)
-    due_from = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_to = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    due_from = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_to = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
 
     class Meta:
         model = WakeupCall
