@@ -214,3 +214,17 @@ def test_the_partner_hears_stay_changed_once_per_request_naming_what_changed(api
     assert data["stay_id"] == stay["id"] and data["external_id"] == "R-1"
     assert data["changed"] == ["departure", "guest"] and data["departure"] == day(5)
     assert data["status"] == StayStatus.RESERVED
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure"), [("0001-01-01", "9999-12-31"), ("9999-12-30", "9999-12-31")]
+)
+def test_dates_at_the_ends_of_the_calendar_are_answered_not_a_server_error(api, arrival, departure):
+    room = RoomFactory()
+    stay = api.post(
+        "/api/v1/stays/", {"guest": {"last_name": "Far"}, "arrival": arrival, "departure": departure}
+    ).json()
+
+    for change in ({"room": room.number}, {"departure": "9999-12-31"}, {"arrival": "0001-01-01"}):
+        assert api.patch(f"/api/v1/stays/{stay['id']}/", change).status_code in (200, 409), change
+    assert api.post(f"/api/v1/stays/{stay['id']}/check-in/", {"room": room.number}).status_code in (200, 409)
