@@ -2,7 +2,13 @@
 
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -113,7 +119,14 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     ),
     partial_update=extend_schema(
         request=StayPatchSerializer,
-        responses=StayOutSerializer,
+        responses={
+            200: StayOutSerializer,
+            409: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description="A hotel rule refused the change; nothing changed (`overbooked`, `room_held`, "
+                "`stay_state`, `rule_violation`), or the Idempotency-Key is in flight.",
+            ),
+        },
         parameters=[IDEMPOTENCY_HEADER],
         description=_scoped(
             "Change a stay (FIAS guest change): only the fields sent change. A reservation may change its "
