@@ -92,7 +92,7 @@ def _count(key: str, period: int) -> int:
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         name = cache.make_and_validate_key(key)
-        pipe = cache._cache.get_client(name, write=True).pipeline()
+        pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)  # one round trip
         pipe.incr(name)
         pipe.expire(name, period + 1)
         return pipe.execute()[0]

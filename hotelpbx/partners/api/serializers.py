@@ -64,7 +64,7 @@ class RoomOutSerializer(serializers.ModelSerializer):
             "number": room.number,
             "floor": room.floor,
             "extension": room.extension,
-            "room_type": room.room_type.code,
+            "room_type": room.room_type_code if hasattr(room, "room_type_code") else room.room_type.code,
             "occupied": self.get_occupied(room),
             "housekeeping_status": room.housekeeping_status,
             "service_state": room.service_state,
