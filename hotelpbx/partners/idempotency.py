@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .errors import ApiConflict, ApiUnprocessable
+from .errors import ApiConflict, ApiUnprocessable, clean
 from .models import IdempotencyRecord, Partner
 
 MAX_KEY_LENGTH = 255
@@ -109,7 +109,7 @@ def finish(record: IdempotencyRecord, *, status_code: int, rendered: bytes | Non
     if status_code >= 500:
         forget(record)
         return
-    body = json.loads(rendered) if rendered else None
+    body = clean(json.loads(rendered)) if rendered else None  # storable in jsonb whatever was echoed
     # only while this request still holds the key (a request slower than its lease lost it)
     IdempotencyRecord.objects.filter(pk=record.pk, lease_until=record.lease_until).update(
         status_code=status_code, response_body=body, lease_until=None

@@ -115,3 +115,17 @@ def test_a_reservation_sent_again_without_a_key_hears_its_external_id_is_taken(a
 
     assert "?external_id=" in assert_error(again, 409, "external_id_taken")["message"]
     assert Stay.objects.count() == 1
+
+
+def test_client_text_echoed_in_an_error_is_cleaned_and_the_answer_kept_for_its_key(api):
+    """A field name or a refused choice with a NUL or a lone surrogate: still a 400 naming it, and its
+    answer kept under the Idempotency-Key (PostgreSQL's jsonb takes neither character)."""
+    raw = b'{"no\\u0000pe\\ud800": 1, "event_types": ["x\\u0000"], "url": "https://example.org/h"}'
+
+    first = api.post("/api/v1/webhooks/", raw=raw, **{"Idempotency-Key": "echo"})
+    again = api.post("/api/v1/webhooks/", raw=raw, **{"Idempotency-Key": "echo"})
+
+    error = assert_error(first, 400, "invalid")
+    assert "no\ufffdpe\ufffd" in error["fields"]
+    assert again.status_code == 400 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
