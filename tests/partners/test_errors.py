@@ -129,3 +129,19 @@ def test_client_text_echoed_in_an_error_is_cleaned_and_the_answer_kept_for_its_k
     assert "no\ufffdpe\ufffd" in error["fields"]
     assert again.status_code == 400 and again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
+
+
+def test_a_room_or_room_type_no_row_can_have_is_a_400_not_a_query(api):
+    from tests.factories import RoomFactory
+
+    room = RoomFactory(number="101")
+    body = {"guest": {"last_name": "Nul"}, "arrival": "2030-03-01", "departure": "2030-03-04"}
+
+    for bad in ({"room_type": "S\u0000"}, {"room": "1\u00000"}, {"room": ["101"]}):
+        assert "does not exist" in str(
+            assert_error(api.post("/api/v1/stays/", {**body, **bad}), 400)["fields"]
+        )
+    assert_error(api.get("/api/v1/rooms/1%000/"), 404, "not_found")
+    as_number = api.post("/api/v1/stays/", {**body, "room": 101})
+    assert as_number.status_code == 201 and as_number.json()["room"] == room.number
+    assert Stay.objects.count() == 1

@@ -22,6 +22,19 @@ class Input(serializers.Serializer):
 
 _DATETIME = serializers.DateTimeField()
 
+
+class ByKey(serializers.SlugRelatedField):
+    """A room by its number, a room type by its code. A key no row can have (not text, a NUL, too
+    long) is "does not exist" without asking the database (PostgreSQL refuses NUL in a query)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)  # a room number sent as a JSON number
+        if not isinstance(data, str) or not data or len(data) > 64 or not data.isprintable():
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:64])
+        return super().to_internal_value(data)
+
+
 # --- rooms ---------------------------------------------------------------------------------------
 
 
@@ -145,10 +158,10 @@ class StayCreateSerializer(Input):
     guest = GuestSerializer()
     arrival = serializers.DateField()
     departure = serializers.DateField()
-    room = serializers.SlugRelatedField(
+    room = ByKey(
         slug_field="number", queryset=Room.objects.all(), required=False, allow_null=True, default=None
     )
-    room_type = serializers.SlugRelatedField(
+    room_type = ByKey(
         slug_field="code", queryset=RoomType.objects.all(), required=False, allow_null=True, default=None
     )
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
@@ -176,14 +189,14 @@ class StayPatchSerializer(Input):
     departure = serializers.DateField(
         required=False, help_text="A reservation's, or an in-house guest's (today at the earliest)."
     )
-    room = serializers.SlugRelatedField(
+    room = ByKey(
         slug_field="number",
         queryset=Room.objects.all(),
         required=False,
         allow_null=True,
         help_text="Reservations only; null: no room assigned yet. An in-house guest moves with .../move/.",
     )
-    room_type = serializers.SlugRelatedField(
+    room_type = ByKey(
         slug_field="code", queryset=RoomType.objects.all(), required=False, help_text="Reservations only."
     )
     adults = serializers.IntegerField(
@@ -199,7 +212,7 @@ class StayPatchSerializer(Input):
 
 
 class CheckInSerializer(Input):
-    room = serializers.SlugRelatedField(
+    room = ByKey(
         slug_field="number",
         queryset=Room.objects.all(),
         required=False,
@@ -218,7 +231,7 @@ class CheckOutSerializer(Input):
 
 
 class MoveSerializer(Input):
-    to_room = serializers.SlugRelatedField(slug_field="number", queryset=Room.objects.all())
+    to_room = ByKey(slug_field="number", queryset=Room.objects.all())
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     confirm_not_ready = serializers.BooleanField(default=False)
 

@@ -73,7 +73,7 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     filter_backends = [DjangoFilterBackend]
     filterset_class = RoomFilter
     lookup_field = "number"
-    lookup_value_regex = r"[^/]{1,8}"
+    lookup_value_regex = r"[^/\x00-\x1f\x7f]{1,8}"  # a control character is no room number (nor a query)
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
