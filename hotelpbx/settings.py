@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hotelpbx.partners.api.schema.add_error_responses",
+        "hotelpbx.partners.api.schema.forbid_unknown_fields",
     ],
 }
 

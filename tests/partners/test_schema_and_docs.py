@@ -48,6 +48,10 @@ def test_the_schema_is_openapi_3_1_with_every_operation_its_scope_and_errors(cli
             assert {"400", "409", "422"} <= set(operation["responses"]), (method, path)
     write = schema["paths"]["/api/v1/stays/"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in write["parameters"]]
+    change = schema["paths"]["/api/v1/stays/{id}/"]["patch"]
+    assert "409" in change["responses"] and "examples" in change["requestBody"]["content"]["application/json"]
+    bodies = {k: v for k, v in schema["components"]["schemas"].items() if k.endswith("Request")}
+    assert bodies and all(body["additionalProperties"] is False for body in bodies.values())
 
 
 def test_the_docs_pages_load_only_local_files_under_the_csp(client):

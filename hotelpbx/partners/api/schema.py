@@ -82,3 +82,11 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+def forbid_unknown_fields(result, generator, request, public):
+    """Request bodies say what the serializers do (serializers.Input): a field not listed is a 400."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result
