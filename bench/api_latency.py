@@ -2,8 +2,9 @@
 (GET /api/v1/ping/, no key) on the same server in the same run.
 
 Starts gunicorn on 127.0.0.1 with a throwaway SQLite database in a temp dir (or DATABASE_URL if set),
-migrated, with 200 rooms and one API key made by `create_api_key` (hashed with the production password
-hasher, so every request pays the key check a partner pays). Each client keeps its connection open, as a
+migrated, with 200 rooms and one API key made by `create_api_key` (stored hashed as in production:
+djangorestframework-api-key 3 hashes keys with SHA-512, so every request pays the key check a partner
+pays: one indexed query and one hash). Each client keeps its connection open, as a
 PMS would. Phases, alternated in rounds so other load on the machine hits each alike:
 
 - baseline: GET /api/v1/ping/
@@ -13,7 +14,7 @@ PMS would. Phases, alternated in rounds so other load on the machine hits each a
 
 Prints p50/p95 per phase and the ratios to the baseline. Exits 1 if a request failed.
 
-    python bench/api_latency.py     # env: BENCH_CLIENTS=10 BENCH_REQUESTS=40 BENCH_WORKERS=2
+    python bench/api_latency.py     # env: BENCH_CLIENTS=10 BENCH_REQUESTS=40 BENCH_WORKERS=2 BENCH_PORT
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def run_phase(call, count: int) -> tuple[list[float], list[str]]:
 
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="hotelpbx-apibench-")
-    port = _wt.free_port()
+    port = int(os.environ.get("BENCH_PORT") or _wt.free_port())
     base = f"http://127.0.0.1:{port}"
     env = _wt.server_env(tmp, "unused")
     env["API_THROTTLE_RATE"] = "1000000/minute"

@@ -86,6 +86,9 @@ class CallRecord(models.Model):
     explanation = models.CharField(max_length=255, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     rating_revision = models.PositiveIntegerField(default=0)
+    # any change (a re-rating) dates the record, so an incremental reader (the partner API's
+    # `updated_since`, cursor pages by (updated_at, id)) gets it again
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -95,7 +98,11 @@ class CallRecord(models.Model):
                 name="one_record_per_pbx_call_leg",
             )
         ]
-        indexes = [models.Index(fields=["outcome", "reason"]), models.Index(fields=["room", "started_at"])]
+        indexes = [
+            models.Index(fields=["outcome", "reason"]),
+            models.Index(fields=["room", "started_at"]),
+            models.Index(fields=["updated_at", "id"], name="callrecord_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.call_type} {self.caller} -> {self.callee} ({self.talk_seconds}s)"

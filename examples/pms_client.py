@@ -84,7 +84,10 @@ def journey(client: PmsClient, inbox: WebhookInbox, *, room: str, reservation_id
     endpoint = client.call(
         "POST",
         "/api/v1/webhooks/",
-        {"url": inbox.url, "event_types": ["stay.checked_in", "stay.checked_out", "wakeup.cancelled"]},
+        {
+            "url": inbox.url,
+            "event_types": ["stay.checked_in", "stay.changed", "stay.checked_out", "wakeup.cancelled"],
+        },
         expect=201,
     )
     inbox.secret = endpoint["secret"]
@@ -109,6 +112,14 @@ def journey(client: PmsClient, inbox: WebhookInbox, *, room: str, reservation_id
     log.append(f"checked in to room {checked_in['room']}")
     hook = inbox.wait_for("stay.checked_in")
     log.append(f"webhook {hook['type']} verified for {hook['data']['external_id']}")
+    # the guest stays a night longer and wants to call abroad (FIAS guest change)
+    departure = (today + timedelta(days=3)).isoformat()
+    changed = client.call(
+        "PATCH", f"/api/v1/stays/{stay['id']}/", {"departure": departure, "phone_class": "international"}
+    )
+    log.append(f"stay extended to {changed['departure']}, phone {changed['phone_class']}")
+    hook = inbox.wait_for("stay.changed")
+    log.append(f"webhook {hook['type']} verified: {', '.join(hook['data']['changed'])}")
     # the departure morning, in the hotel's local time: a day or more ahead in any time zone
     wake_day = (today + timedelta(days=2)).isoformat()
     wakeup = client.call(

@@ -275,10 +275,19 @@ REST_FRAMEWORK = {
 # Idempotency-Key answers are kept this long; outgoing webhooks time out, back off and give up so.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")  # per API key
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# A request in flight holds its Idempotency-Key this long; a request that died is then retried (keep it
+# above the longest a request may run: gunicorn's 30 s worker timeout).
+API_IDEMPOTENCY_LEASE_SECONDS = env.int("API_IDEMPOTENCY_LEASE_SECONDS", default=60)
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 API_WEBHOOK_RETRY_BASE_SECONDS = env.float("API_WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
 API_WEBHOOK_RETRY_MAX_SECONDS = env.float("API_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 API_WEBHOOK_DISABLE_AFTER_HOURS = env.float("API_WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
+# Webhook URLs on loopback, private, link-local (cloud metadata) or other non-public addresses are
+# refused (request forgery into the hotel's network) unless allowed here. `make run` (the demo) and
+# DEBUG allow them: a test receiver on 127.0.0.1.
+API_WEBHOOK_ALLOW_PRIVATE = env.bool("API_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+# Host names, addresses or networks (CIDR) webhooks may reach even though not public, comma-separated.
+API_WEBHOOK_ALLOWED_HOSTS = env.list("API_WEBHOOK_ALLOWED_HOSTS", default=[])
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hotelpbx partner API",
@@ -299,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hotelpbx.partners.api.schema.add_error_responses",
+        "hotelpbx.partners.api.schema.forbid_unknown_fields",
     ],
 }
 

@@ -82,6 +82,7 @@ class PhoneChange:
     DND = "dnd"
     SERVICE = "service"
     HOUSEKEEPING = "housekeeping"
+    GUEST = "guest"  # the in-house guest's name or class of phone service changed
 
 
 def phone_sync(room: Room, *, change: str) -> None:
@@ -96,6 +97,8 @@ def phone_sync(room: Room, *, change: str) -> None:
     elif change == PhoneChange.SERVICE:
         barred = f"room {room.number} out of order: barred" if desired.barred else "service state"
         commands.set_service(desired, reason=barred)
+    elif change == PhoneChange.GUEST and desired.occupied:
+        commands.sync(desired, reason=f"guest details of room {room.number}")
     elif change == PhoneChange.HOUSEKEEPING and not desired.occupied and desired.display_name is not None:
         commands.set_display_name(desired.number, name=desired.display_name, reason="vacant room name")
 

@@ -1,5 +1,6 @@
 """Reads for the pages. Each returns everything its page shows in a fixed number of queries."""
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -577,7 +578,9 @@ def full_nights(
     room_type: RoomType, arrival: date, departure: date, *, excluding: Stay | int | None = None
 ) -> list[date]:
     """Nights between the dates on which every room of the type that can take a guest is already
-    booked or occupied (one more stay would overbook). Four queries."""
+    booked or occupied (one more stay would overbook). Two queries."""
+    if departure <= arrival:
+        return []
     exclude_pk = getattr(excluding, "pk", excluding)
     stays = (
         Stay.objects.filter(
@@ -590,20 +593,29 @@ def full_nights(
         .values_list("arrival", "departure")
     )
     rooms = list(Room.objects.filter(room_type=room_type).values_list("service_state", "service_until"))
-    booked = {night: 0 for night in _nights(arrival, departure)}
+    # a sweep over the dates where the count of stays or of usable rooms changes, not night by night:
+    # the work follows the stays and rooms, not the length of the stay asked (years cost no more)
+    booked_delta: dict[date, int] = {}
     for start, end in stays:
-        for night in booked:
-            if start <= night < end:
-                booked[night] += 1
-    full = []
-    for night, count in booked.items():
-        usable = sum(
-            1
-            for state, until in rooms
-            if state == ServiceState.IN_SERVICE or (until is not None and until < night)
-        )
-        if count >= usable:
-            full.append(night)
+        start, end = max(start, arrival), min(end, departure)
+        if start < end:
+            booked_delta[start] = booked_delta.get(start, 0) + 1
+            booked_delta[end] = booked_delta.get(end, 0) - 1
+    usable, usable_delta = 0, {}
+    last_night = departure - timedelta(days=1)
+    for state, until in rooms:
+        if state == ServiceState.IN_SERVICE or (until is not None and until < arrival):
+            usable += 1
+        elif until is not None and until < last_night:  # back in service the night after `until`
+            back = until + timedelta(days=1)
+            usable_delta[back] = usable_delta.get(back, 0) + 1
+    points = sorted({arrival, departure, *booked_delta, *usable_delta})
+    booked, full = 0, []
+    for start, end in itertools.pairwise(points):
+        booked += booked_delta.get(start, 0)
+        usable += usable_delta.get(start, 0)
+        if booked >= usable:
+            full.extend(_nights(start, end))
     return full
 
 

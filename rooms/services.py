@@ -41,6 +41,7 @@ from .selectors import full_nights, hold_conflict, hold_description
 from .signals import (
     room_status_changed,
     stay_cancelled,
+    stay_changed,
     stay_checked_in,
     stay_checked_out,
     stay_dates_changed,
@@ -225,6 +226,34 @@ def guest_create(*, by=None, **fields) -> Guest:
     with transaction.atomic():
         guest.save()
         audit_record(actor=by, action="guest.create", obj=guest, summary=f"Guest {guest.full_name} created")
+    return guest
+
+
+GUEST_FIELDS = ("first_name", "last_name", "language", "vip", "email", "phone", "document_number")
+
+
+def guest_update(*, guest: Guest, by=None, **changes) -> Guest:
+    """Correct a guest's details. The phone of a room the guest is in shows the new name; whoever
+    listens hears that the guest's open stays changed."""
+    unknown = set(changes) - set(GUEST_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a guest field: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        guest = Guest.objects.select_for_update().get(pk=guest.pk)
+        changed = [name for name, value in changes.items() if getattr(guest, name) != value]
+        if not changed:
+            return guest
+        for name in changed:
+            setattr(guest, name, changes[name])
+        guest.full_clean()
+        guest.save()
+        summary = f"Guest {guest.full_name}: {', '.join(changed)} changed"
+        audit_record(actor=by, action="guest.update", obj=guest, summary=summary)
+        open_stays = guest.stays.filter(status__in=(StayStatus.RESERVED, StayStatus.IN_HOUSE))
+        for stay in open_stays.select_related("room"):
+            if stay.status == StayStatus.IN_HOUSE and {"first_name", "last_name"} & set(changed):
+                phone_sync(stay.room, change=PhoneChange.GUEST)
+            stay_changed.send(Stay, stay=stay, changed=["guest"])
     return guest
 
 
@@ -708,6 +737,8 @@ def stay_update_reservation(
             stay_dates_changed.send(
                 sender=Stay, stay=stay, before=(before["arrival"], before["departure"]), by=by
             )
+        if changed:
+            stay_changed.send(Stay, stay=stay, changed=changed)
     return stay
 
 
@@ -771,6 +802,34 @@ def stay_change_departure(
             summary=f"Stay of {stay.guest.full_name} {verb}: departure {before} -> {departure}",
         )
         stay_dates_changed.send(sender=Stay, stay=stay, before=(stay.arrival, before), by=by)
+        stay_changed.send(Stay, stay=stay, changed=["departure"])
+    return stay
+
+
+def stay_set_phone_class(*, stay: Stay, phone_class: str, by=None) -> Stay:
+    """Change an in-house guest's class of phone service (a reservation changes it with
+    stay_update_reservation); the room phone follows."""
+    if phone_class not in PhoneClass.values:
+        raise RoomRuleError(f"Unknown class of phone service {phone_class!r}.")
+    with transaction.atomic():
+        stay = Stay.objects.select_for_update(of=("self",)).select_related("guest", "room").get(pk=stay.pk)
+        if stay.status != StayStatus.IN_HOUSE:
+            raise StayStateError(
+                f"This stay is {stay.get_status_display().lower()}; only an in-house guest's phone changes."
+            )
+        if stay.phone_class == phone_class:
+            return stay
+        before, stay.phone_class = stay.phone_class, phone_class
+        stay.save(update_fields=["phone_class", "updated_at"])
+        audit_record(
+            actor=by,
+            action="stay.phone_class",
+            room=stay.room,
+            obj=stay,
+            summary=f"Phone of {stay.guest.full_name} in room {stay.room.number}: {before} -> {phone_class}",
+        )
+        phone_sync(stay.room, change=PhoneChange.GUEST)
+        stay_changed.send(Stay, stay=stay, changed=["phone_class"])
     return stay
 
 
@@ -818,6 +877,7 @@ def stay_set_notes(*, stay: Stay, notes: str, by=None) -> Stay:
         audit_record(
             actor=by, action="stay.notes", obj=stay, summary=f"Notes of {stay.guest.full_name}'s stay"
         )
+        stay_changed.send(Stay, stay=stay, changed=["notes"])
     return stay
 
 

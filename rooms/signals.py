@@ -14,5 +14,7 @@ stay_cancelled = Signal()
 stay_moved = Signal()
 # kwargs: stay, before (arrival, departure), by: a reservation's or an in-house stay's dates changed
 stay_dates_changed = Signal()
+# kwargs: stay, changed (the names of what changed: dates, room, room_type, phone_class, guest, notes...)
+stay_changed = Signal()
 # sender: the Room model; kwargs: room, from_status, to_status, field ("housekeeping", "service", "dnd")
 room_status_changed = Signal()

@@ -2,6 +2,7 @@
 the delivery log with latency and a replay action."""
 
 from django.contrib import admin, messages
+from django.db import models
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -38,6 +39,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("partner", "url", "is_active", "failing_since", "disabled_reason")
     list_filter = ("is_active", "partner")
     readonly_fields = ("failing_since", "disabled_reason", "secret")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a URL without one is https
+
+    def save_model(self, request, obj, form, change):
+        if not obj.secret:  # an endpoint added here signs like one registered through the API
+            from .services import new_webhook_secret
+
+            obj.secret = new_webhook_secret()
+        super().save_model(request, obj, form, change)
 
 
 class AttemptInline(admin.TabularInline):

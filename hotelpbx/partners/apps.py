@@ -7,4 +7,4 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partner API and webhooks"
 
     def ready(self) -> None:
-        from . import webhooks  # noqa: F401  (listens to the rooms' signals)
+        from . import keycache, webhooks  # noqa: F401  (listen to the key rows' and the rooms' signals)

@@ -1,13 +1,19 @@
 """API-key authentication, scope permission and per-key throttling for the partner API."""
 
+import time
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework_api_key.permissions import KeyParser
 
+from . import keycache
 from .models import PartnerKey
 
 
@@ -24,12 +30,25 @@ class PartnerKeyAuthentication(BaseAuthentication):
             if request.META.get("HTTP_AUTHORIZATION"):
                 raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Api-Key <key>'.")
             return None
-        try:
-            api_key = PartnerKey.objects.get_from_key(key)
-        except PartnerKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("The API key is unknown or revoked.") from None
+        fp = keycache.fingerprint(key)
+        window = throttle_window()
+        # the remembered key and this request's count, in one round trip; the count is per key as
+        # presented (its hash): nobody raises another's count without holding that key
+        found = keycache.lookup(
+            fp,
+            counter=f"throttle:partner_key:{fp[:40]}:{window.number}" if window else None,
+            period=window.period if window else 0,
+        )
+        api_key = found.key
+        if api_key is None:
+            try:
+                api_key = PartnerKey.objects.get_from_key(key)
+            except PartnerKey.DoesNotExist:
+                raise exceptions.AuthenticationFailed("The API key is unknown or revoked.") from None
+            keycache.remember(fp, api_key)
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed("The API key has expired.")
+        request.partner_throttle_count = found.count
         return AnonymousUser(), api_key
 
     def authenticate_header(self, request) -> str:
@@ -61,15 +80,55 @@ def required_scope(view, method: str) -> str | None:
     return scopes.get(method)
 
 
-class PartnerKeyThrottle(SimpleRateThrottle):
-    """Requests per key (API_THROTTLE_RATE), counted in the default cache: Redis."""
+@dataclass
+class Window:
+    allowed: int
+    period: int
+    number: int
+    left: float  # seconds until the next window
+
+
+def throttle_window() -> Window | None:
+    """The current fixed window of API_THROTTLE_RATE (e.g. 600/minute: this clock minute)."""
+    allowed, period = SimpleRateThrottle.parse_rate(None, settings.API_THROTTLE_RATE)
+    if allowed is None:
+        return None
+    now = time.time()
+    number = int(now // period)
+    return Window(allowed, period, number, (number + 1) * period - now)
+
+
+class PartnerKeyThrottle(BaseThrottle):
+    """Requests per key (API_THROTTLE_RATE, e.g. 600/minute) in fixed windows: one counter per key and
+    window in the default cache (Redis), raised atomically, in the round trip that reads the key
+    (see PartnerKeyAuthentication). (DRF's SimpleRateThrottle reads and writes back a list of every
+    request's time in the window: two more round trips, a list that grows with the rate, and
+    concurrent requests of one key overwrite each other's counts.)"""
 
     scope = "partner_key"
 
-    def get_rate(self) -> str:
-        return settings.API_THROTTLE_RATE
+    def allow_request(self, request, view) -> bool:
+        window = throttle_window()
+        if window is None:
+            return True
+        self._wait = window.left
+        count = getattr(request, "partner_throttle_count", None)
+        if count is None:  # no key (refused later), or no Redis: counted here, per client address
+            count = _count(f"throttle:{self.scope}:{self.get_ident(request)}:{window.number}", window.period)
+        return count <= window.allowed
 
-    def get_cache_key(self, request, view):
-        if isinstance(request.auth, PartnerKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def wait(self) -> float:
+        return self._wait
+
+
+def _count(key: str, period: int) -> int:
+    """Add one to the window's counter and return it; the counter expires with its window."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        name = cache.make_and_validate_key(key)
+        pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)  # one round trip
+        pipe.incr(name)
+        pipe.expire(name, period + 1)
+        return pipe.execute()[0]
+    cache.add(key, 0, timeout=period + 1)  # another cache (a developer's): two steps, still atomic
+    return cache.incr(key)

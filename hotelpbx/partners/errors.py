@@ -3,6 +3,7 @@ input. A hotel rule that refuses a change (room not ready, stay already checked 
 rule's stable code."""
 
 import logging
+import re
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from rooms.errors import RoomRuleError
+
+from .webhook_urls import WebhookUrlRefused
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,23 @@ class ApiUnprocessable(exceptions.APIException):
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return {"error": {"code": code, "message": clean(message), "fields": clean(fields or {})}}
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean(value):
+    """Client text echoed in an error (an unknown field's name, a refused choice) without control
+    characters or lone surrogates: PostgreSQL's jsonb refuses NUL and lone surrogates (the stored
+    answer of an Idempotency-Key), and no reader wants them."""
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
 
 
 def _flatten(detail) -> str:
@@ -58,6 +77,8 @@ def _fields(detail) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, WebhookUrlRefused):
+        return Response(error_body(exc.code, exc.message, {"url": [exc.message]}), status=400)
     if isinstance(exc, RoomRuleError):
         body = error_body(exc.code, exc.message)
         if getattr(exc, "confirmable", False):

@@ -71,6 +71,9 @@ class IdempotencyRecord(models.Model):
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: still in flight
     response_body = models.JSONField(null=True, blank=True)
+    # while in flight: until when the request holds the key; a request that died (a killed worker) lets
+    # it go when this passes, and the client's retry takes it over
+    lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -96,6 +99,16 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner}: {self.url}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .webhook_urls import WebhookUrlRefused, check_url
+
+        try:
+            check_url(self.url)  # the manager's page refuses what the API refuses
+        except WebhookUrlRefused as exc:
+            raise ValidationError({"url": exc.message}) from None
 
     def wants(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types

@@ -26,6 +26,7 @@ from rooms import signals as rooms_signals
 from rooms.models import Room, Stay
 from wakeup import signals as wakeup_signals
 
+from . import webhook_urls
 from .models import DeliveryStatus, PartnerStay, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ EVENT_TYPES = {
     "stay.checked_out": "A stay checked out.",
     "stay.moved": "An in-house stay moved to another room.",
     "stay.cancelled": "A reservation was cancelled.",
+    "stay.changed": "A reservation or stay changed: dates, room or room type, class of phone service, party, "
+    "notes or the guest's details (`changed` names what).",
     "room.status_changed": "A room's housekeeping status, service state or DND changed.",
     "wakeup.completed": "A wake-up call was answered (or confirmed by the guest with a key).",
     "wakeup.failed": "A wake-up call was not answered: no answer, busy, failed, heard without a key, or "
@@ -48,29 +51,55 @@ EVENT_TYPES = {
 }
 
 
-def emit(event_type: str, data: dict, *, partner_id: int | None = None) -> int:
+def emit(event_type: str, data: dict, *, partner_id: int | None = None, coalesce_key=None) -> int:
     """One delivery row per active endpoint that wants the event (only the partner's own when
-    `partner_id` is given). Call inside the transaction of the change. Returns how many rows."""
+    `partner_id` is given). Call inside the transaction of the change. Returns how many rows.
+
+    With `coalesce_key` (a stay.changed's stay id), an event equal in type and key to the endpoint's
+    last delivery, not yet tried, is merged into it: one request that changes a guest and the dates
+    says so once. Only the last row is merged, so the order the receiver sees stays true."""
     now = timezone.now()
     endpoints = WebhookEndpoint.objects.filter(is_active=True)
     if partner_id is not None:
         endpoints = endpoints.filter(partner_id=partner_id)
     payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
-    rows = [
-        WebhookDelivery(
-            endpoint=endpoint,
-            message_id=f"msg_{uuid.uuid4().hex}",
-            event_type=event_type,
-            payload=payload,
-            next_attempt_at=now,
+    rows = []
+    for endpoint in endpoints:
+        if not endpoint.wants(event_type):
+            continue
+        if coalesce_key is not None and _merged(endpoint, event_type, coalesce_key, payload):
+            continue
+        rows.append(
+            WebhookDelivery(
+                endpoint=endpoint,
+                message_id=f"msg_{uuid.uuid4().hex}",
+                event_type=event_type,
+                payload=payload,
+                next_attempt_at=now,
+            )
         )
-        for endpoint in endpoints
-        if endpoint.wants(event_type)
-    ]
     if rows:
         WebhookDelivery.objects.bulk_create(rows)
         transaction.on_commit(_kick)
     return len(rows)
+
+
+def _merged(endpoint: WebhookEndpoint, event_type: str, key, payload: dict) -> bool:
+    last = endpoint.deliveries.order_by("-id").first()
+    if (
+        last is None
+        or last.event_type != event_type
+        or last.status != DeliveryStatus.PENDING
+        or last.attempts
+        or last.claimed_until is not None
+        or last.payload.get("data", {}).get("stay_id") != key
+    ):
+        return False
+    changed = sorted(set(last.payload["data"].get("changed", [])) | set(payload["data"].get("changed", [])))
+    merged = {**payload, "data": {**payload["data"], "changed": changed}}
+    # only an untried, unclaimed row: a sender that claims it meanwhile finds it changed by nobody else
+    untried = WebhookDelivery.objects.filter(pk=last.pk, attempts=0, claimed_until__isnull=True)
+    return bool(untried.update(payload=merged))
 
 
 def _kick() -> None:
@@ -119,6 +148,25 @@ def _on_checked_out(sender, stay, **kwargs):
 @receiver(rooms_signals.stay_cancelled)
 def _on_cancelled(sender, stay, **kwargs):
     _emit_for_stay("stay.cancelled", stay)
+
+
+@receiver(rooms_signals.stay_changed)
+def _on_changed(sender, stay, changed, **kwargs):
+    link = _partner_link(stay)
+    if link is None:
+        return
+    data = {
+        "stay_id": stay.pk,
+        "external_id": link.external_id,
+        "status": stay.status,
+        "room": stay.room.number if stay.room_id else None,
+        "room_type": stay.room_type.code if stay.room_type_id else None,
+        "arrival": stay.arrival.isoformat(),
+        "departure": stay.departure.isoformat(),
+        "phone_class": stay.phone_class,
+        "changed": sorted(set(changed)),
+    }
+    emit("stay.changed", data, partner_id=link.partner_id, coalesce_key=stay.pk)
 
 
 @receiver(rooms_signals.stay_moved)
@@ -240,7 +288,7 @@ def send_one(delivery: WebhookDelivery) -> WebhookDelivery:
     started = time.monotonic()
     status_code, error = None, ""
     try:
-        response = requests.post(
+        response = webhook_urls.session().post(
             endpoint.url,
             data=body.encode(),
             headers=headers,

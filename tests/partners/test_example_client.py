@@ -70,6 +70,7 @@ def test_the_example_client_walks_a_guest_journey(live_server, capsys):
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "webhook stay.checked_in verified for PMS-1" in printed
+    assert "webhook stay.changed verified: departure, phone_class" in printed
     assert "wake-up moved to 07:15, scheduled" in printed
     assert "webhook wakeup.cancelled verified for wake-up" in printed
     assert "webhook stay.checked_out verified for PMS-1" in printed

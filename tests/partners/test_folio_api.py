@@ -5,6 +5,7 @@ them, reads the calls its guests made, and the minibar catalogue."""
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -133,3 +134,45 @@ def test_concurrent_replays_of_a_posting_post_one_charge(make_key, catalogue):
     assert outcomes == ["ok"] * 8
     assert FolioLine.objects.count() == 1
     assert {a.status_code for a in answers} <= {201, 409} and any(a.status_code == 201 for a in answers)
+
+
+def test_a_re_rated_call_comes_back_in_an_incremental_sync(api, manager_user):
+    """Call records are paged by (updated_at, id), like stays and rooms: a call re-rated after the PMS
+    read it comes again, with its new outcome, to a PMS asking for what changed since its last read."""
+    from billing.services import call_rerate
+
+    stay = stay_for(api)
+    mine = Stay.objects.get(pk=stay["id"])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        records = []
+        for n in range(3):
+            records.append(
+                CallRecord.objects.create(
+                    pbx_serial="SN",
+                    callid=f"r{n}",
+                    started_at=timezone.now(),
+                    call_type="Outbound",
+                    caller=mine.room.extension,
+                    callee="004420700",
+                    talk_seconds=60,
+                    room=mine.room,
+                    stay=mine,
+                    outcome="charged",
+                    price=Decimal("0.90"),
+                )
+            )
+            clock.shift(1)
+        first_read = api.get("/api/v1/call-records/", {"limit": 2}).json()
+        second_read = api.get(first_read["next"]).json()
+        seen = first_read["results"] + second_read["results"]
+        assert [c["callid"] for c in seen] == ["r0", "r1", "r2"] and second_read["next"] is None
+        last_seen = seen[-1]["updated_at"]
+
+        clock.shift(60)
+        call_rerate(record=records[0], by=manager_user, reason="tariff corrected")
+
+        changed = api.get("/api/v1/call-records/", {"updated_since": last_seen}).json()["results"]
+    assert [c["callid"] for c in changed] == ["r2", "r0"]  # r2 again (>=), then the re-rated call last
+    assert changed[-1]["outcome"] != "charged" or changed[-1]["price"] != "0.90"
+    assert changed[-1]["updated_at"] > last_seen

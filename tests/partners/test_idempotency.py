@@ -68,6 +68,49 @@ def test_a_request_still_in_flight_is_409(api):
     assert Stay.objects.count() == 0
 
 
+def test_a_request_that_died_in_flight_lets_its_key_go_after_the_lease(api, settings):
+    """A worker killed mid-request leaves the key in flight. Within the lease a retry is told to wait;
+    after it, the retry takes the key over and the stay is made once."""
+    settings.API_IDEMPOTENCY_LEASE_SECONDS = 60
+    partner = Partner.objects.get()
+    body = json.dumps(BODY).encode()
+    idempotency.begin(partner=partner, key="crash", method="POST", path="/api/v1/stays/", body=body)
+    assert_error(
+        api.post("/api/v1/stays/", BODY, **{"Idempotency-Key": "crash"}), 409, "idempotency_in_flight"
+    )
+
+    IdempotencyRecord.objects.update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
+    retried = api.post("/api/v1/stays/", BODY, **{"Idempotency-Key": "crash"})
+    replayed = api.post("/api/v1/stays/", BODY, **{"Idempotency-Key": "crash"})
+
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+    assert replayed.status_code == 201 and replayed["Idempotent-Replayed"] == "true"
+    assert replayed.json() == retried.json() and Stay.objects.count() == 1
+    # another body under the dead request's key is still another request
+    IdempotencyRecord.objects.update(
+        status_code=None, lease_until=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    other = api.post("/api/v1/stays/", {**BODY, "departure": "2030-03-09"}, **{"Idempotency-Key": "crash"})
+    assert_error(other, 422, "idempotency_key_reused")
+
+
+def test_of_two_retries_of_a_dead_request_only_one_takes_the_key(db):
+    partner = Partner.objects.create(name="Opera PMS")
+    body = json.dumps(BODY).encode()
+    begin = {"partner": partner, "key": "dead", "method": "POST", "path": "/api/v1/stays/", "body": body}
+    dead = idempotency.begin(**begin)
+    IdempotencyRecord.objects.update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
+    one, two = IdempotencyRecord.objects.get(), IdempotencyRecord.objects.get()  # both read the expired lease
+
+    taken = [idempotency._take_over(one, timezone.now()), idempotency._take_over(two, timezone.now())]
+
+    assert taken == [True, False]  # one compare-and-swap wins
+    assert IdempotencyRecord.objects.get().lease_until == one.lease_until > timezone.now()
+    # the dead request, should it wake up, no longer holds the key: its answer is not stored
+    idempotency.finish(dead, status_code=201, rendered=b'{"id": 1}')
+    assert IdempotencyRecord.objects.get().status_code is None
+
+
 def test_keys_are_per_client(api, api_for):
     api.post("/api/v1/stays/", BODY, **{"Idempotency-Key": "shared"})
     other = api_for(partner="Mews").post("/api/v1/stays/", BODY, **{"Idempotency-Key": "shared"})

@@ -64,3 +64,21 @@ def test_a_manager_replays_a_failed_delivery(manager_client):
 
 def test_the_front_desk_does_not_reach_the_partner_admin(desk_client):
     assert desk_client.get("/admin/partners/partnerkey/").status_code in (302, 403)
+
+
+def test_a_manager_adds_an_endpoint_the_url_guard_applies_and_it_gets_a_secret(manager_client, settings):
+    from hotelpbx.partners.models import WebhookEndpoint
+
+    settings.API_WEBHOOK_ALLOW_PRIVATE = False
+    settings.API_WEBHOOK_ALLOWED_HOSTS = ["10.20.0.0/16"]
+    partner = Partner.objects.create(name="Mews")
+    form = {"partner": partner.pk, "event_types": "[]", "is_active": "on"}
+
+    refused = manager_client.post(
+        "/admin/partners/webhookendpoint/add/", {**form, "url": "http://169.254.169.254/latest/"}
+    )
+    added = manager_client.post("/admin/partners/webhookendpoint/add/", {**form, "url": "http://10.20.0.5/h"})
+
+    assert refused.status_code == 200 and "non-public address" in refused.content.decode()
+    assert added.status_code == 302
+    assert WebhookEndpoint.objects.get().secret.startswith("whsec_")

@@ -146,3 +146,23 @@ def test_rooms_list_filters_and_shows_pbx_sync_state(api):
     assert dirty[0]["pbx_sync"] == {"state": "in_sync", "message": ""}
     assert_error(api.get("/api/v1/rooms/", {"housekeeping_status": "sparkling"}), 400, "invalid")
     assert_error(api.get("/api/v1/rooms/", {"updated_since": "yesterday"}), 400, "invalid")
+
+
+def test_a_room_reads_the_same_as_drfs_generic_rendering_of_its_fields(api):
+    """The room shape is built directly for speed; it must stay what the declared fields say."""
+    from datetime import date
+
+    from rest_framework import serializers as drf
+
+    from hotelpbx.partners import selectors
+    from hotelpbx.partners.api.serializers import RoomOutSerializer
+
+    RoomFactory(service_reason="leak", service_until=date(2030, 1, 2), dnd=True)
+    (room,) = selectors.api_rooms()
+    room.pbx_sync = ("failed", "PBX refused")
+    fast = RoomOutSerializer(room).data
+
+    generic = drf.ModelSerializer.to_representation(RoomOutSerializer(), room)
+
+    assert fast == dict(generic)
+    assert list(fast) == RoomOutSerializer.Meta.fields

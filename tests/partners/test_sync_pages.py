@@ -5,6 +5,8 @@ import pytest
 from rooms import services
 from tests.factories import RoomFactory
 
+from .conftest import assert_error
+
 pytestmark = pytest.mark.django_db
 
 
@@ -72,3 +74,19 @@ def test_a_stay_changes_its_updated_at_on_each_action(api):
     since = api.get("/api/v1/stays/", {"updated_since": checked_in["updated_at"]}).json()["results"]
     assert [s["id"] for s in since] == [stay["id"]]
     assert room_after["occupied"] is True and room_after["updated_at"] >= checked_in["updated_at"][:19]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/stays/", "/api/v1/rooms/", "/api/v1/wakeups/", "/api/v1/call-records/"]
+)
+def test_any_iso_offset_means_its_instant_and_a_time_outside_utc_is_a_400(api, path):
+    """PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows: compared in UTC, they work."""
+    RoomFactory()
+
+    far_offset = api.get(path, {"updated_since": "2020-02-01T07:15:50-16:23"})
+    before_year_1 = api.get(path, {"updated_since": "0001-01-01T00:30:00+01:00"})
+    after_year_9999 = api.get(path, {"updated_since": "9999-12-31T23:30:00-01:00"})
+
+    assert far_offset.status_code == 200, far_offset.content
+    assert "updated_since" in assert_error(before_year_1, 400, "invalid")["fields"]
+    assert "updated_since" in assert_error(after_year_9999, 400, "invalid")["fields"]

@@ -61,6 +61,24 @@ def test_an_out_of_order_room_does_not_count_until_it_is_back(two_doubles, room_
     assert selectors.full_nights(room_type, day(1), day(5)) == [day(1), day(2)]
 
 
+def test_full_nights_over_any_span_are_the_nights_every_room_is_taken(two_doubles, room_type):
+    """Counted from the stays, not night by night: a reservation from year 1 to 9999 (a PMS's
+    placeholder, or abuse) is answered like any other."""
+    from datetime import date
+
+    StayFactory(room=two_doubles[0], arrival=day(1), departure=day(4))
+    StayFactory(room=None, room_type=room_type, arrival=day(2), departure=day(6))
+    two_doubles[1].service_state = ServiceState.OUT_OF_ORDER
+    two_doubles[1].service_until = day(2)
+    two_doubles[1].save()
+
+    full = selectors.full_nights(room_type, date(1, 1, 1), date(9999, 12, 31))
+
+    # day 1: one stay, no free room (the other is out of order); day 2: back, but two stays
+    assert full == [day(1), day(2), day(3)]
+    assert selectors.full_nights(room_type, day(3), day(3)) == []
+
+
 def test_changing_a_reservation_keeps_the_rules(two_doubles, room_type):
     held = StayFactory(room=two_doubles[0], arrival=day(5), departure=day(7))
     stay = StayFactory(room=two_doubles[1], arrival=day(1), departure=day(3))

@@ -1,10 +1,34 @@
+import datetime as dt
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from rooms.models import HousekeepingStatus, Room, ServiceState, Stay, StayStatus
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, compared in UTC. Python reads offsets up to ±23:59 that PostgreSQL
+    refuses (±15:59), and a time near year 1 or 9999 may not exist in UTC: both are a 400, not a 500."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(
+                "Enter a date-time that exists in UTC (years 1 to 9999).", code="invalid"
+            ) from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class RoomFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     floor = django_filters.NumberFilter()
     housekeeping_status = django_filters.ChoiceFilter(choices=HousekeepingStatus.choices)
     service_state = django_filters.ChoiceFilter(choices=ServiceState.choices)
@@ -17,7 +41,7 @@ class RoomFilter(django_filters.FilterSet):
 
 
 class StayFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     external_id = django_filters.CharFilter(field_name="partner_link__external_id")
     status = django_filters.MultipleChoiceFilter(choices=StayStatus.choices)
     room = django_filters.CharFilter(field_name="room__number")

@@ -8,7 +8,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,9 @@ from billing.models import CallOutcome, CallRecord, Folio, FolioLine, LineKind, 
 
 from .. import selectors
 from .base import PartnerAPIMixin
+from .filters import UtcIsoDateTimeFilter
+from .pagination import UpdatedCursorPagination
+from .serializers import Input
 from .views import IDEMPOTENCY_HEADER
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
@@ -74,7 +76,7 @@ class FolioSerializer(serializers.Serializer):
     taxes = FolioTaxSerializer(many=True, help_text="Tax contained in the gross charges, per rate.")
 
 
-class PostingSerializer(serializers.Serializer):
+class PostingSerializer(Input):
     minibar_item = serializers.RegexField(
         r"^\d{1,8}$", required=False, help_text="A minibar item's code (see /api/v1/minibar-items/)."
     )
@@ -132,6 +134,7 @@ class CallRecordSerializer(serializers.ModelSerializer):
             "explanation",
             "rated_at",
             "received_at",
+            "updated_at",
         ]
 
 
@@ -248,23 +251,14 @@ class CallRecordFilter(filters.FilterSet):
     stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
     room = filters.CharFilter(field_name="room__number")
     outcome = filters.MultipleChoiceFilter(choices=CallOutcome.choices)
-    started_from = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_to = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
-    received_since = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    started_from = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_to = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    received_since = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = CallRecord
         fields = []
-
-
-class ReceivedCursorPagination(CursorPagination):
-    """Call records in the order the PBX reported them, (received_at, id): follow `next` to read every
-    new record once."""
-
-    ordering = ("received_at", "id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
 
 
 def partner_call_records(partner) -> QuerySet[CallRecord]:
@@ -273,7 +267,12 @@ def partner_call_records(partner) -> QuerySet[CallRecord]:
 
 @extend_schema_view(
     list=extend_schema(
-        description=_scoped("Calls made from this client's stays, with their rating outcome.", "folio:read")
+        description=_scoped(
+            "Calls made from this client's stays, with their rating outcome, oldest change first (cursor "
+            "pages by (updated_at, id)): a call re-rated later comes again with its new price, so "
+            "following `next` or asking `updated_since` sees every new and re-rated call.",
+            "folio:read",
+        )
     ),
     retrieve=extend_schema(description=_scoped("One call record.", "folio:read")),
 )
@@ -282,7 +281,7 @@ class CallRecordViewSet(
 ):
     required_scopes = {"GET": "folio:read"}
     serializer_class = CallRecordSerializer
-    pagination_class = ReceivedCursorPagination
+    pagination_class = UpdatedCursorPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = CallRecordFilter
     lookup_value_regex = r"\d{1,18}"

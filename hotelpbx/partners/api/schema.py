@@ -46,13 +46,15 @@ ERROR_SCHEMA = {
 }
 
 ERRORS = {
-    "400": "Invalid input: `fields` names each invalid field (code `invalid`), or a malformed body.",
+    "400": "Invalid input: `fields` names each invalid field (code `invalid`; an unknown field too), a "
+    "malformed body (`parse_error`), or a webhook URL it may not reach (`webhook_url_not_allowed`).",
     "401": "No key, an unknown, revoked or expired key (`not_authenticated`, `authentication_failed`).",
     "403": "The key lacks the operation's scope (`permission_denied`).",
     "404": "No such object for this client (`not_found`).",
     "405": "Method not allowed (`method_not_allowed`).",
-    "409": "A hotel rule refused the change (`room_not_ready`, `room_not_available`, `stay_state`, "
-    "`invalid_transition`, `rule_violation`, `external_id_taken`) or an Idempotency-Key still in flight.",
+    "409": "A hotel rule refused the change (`room_not_ready`, `room_not_available`, `room_held`, "
+    "`overbooked`, `stay_state`, `invalid_transition`, `rule_violation`, `external_id_taken`) or an "
+    "Idempotency-Key still in flight (`idempotency_in_flight`).",
     "413": "The body is too large.",
     "415": "Send JSON (`unsupported_media_type`).",
     "422": "The Idempotency-Key was used for another request (`idempotency_key_reused`).",
@@ -79,4 +81,12 @@ def add_error_responses(result, generator, request, public):
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 )
+    return result
+
+
+def forbid_unknown_fields(result, generator, request, public):
+    """Request bodies say what the serializers do (serializers.Input): a field not listed is a 400."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
     return result

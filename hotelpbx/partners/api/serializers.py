@@ -7,6 +7,34 @@ from rooms.models import Language, PhoneClass, Room, RoomStatusTarget, RoomType,
 
 from ..webhooks import EVENT_TYPES
 
+
+class Input(serializers.Serializer):
+    """A request body: a field this operation does not know is an error, not silently dropped (a
+    misspelt `departue` would otherwise answer 200 and change nothing)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+class ByKey(serializers.SlugRelatedField):
+    """A room by its number, a room type by its code. A key no row can have (not text, a NUL, too
+    long) is "does not exist" without asking the database (PostgreSQL refuses NUL in a query)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)  # a room number sent as a JSON number
+        if not isinstance(data, str) or not data or len(data) > 64 or not data.isprintable():
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:64])
+        return super().to_internal_value(data)
+
+
 # --- rooms ---------------------------------------------------------------------------------------
 
 
@@ -39,7 +67,27 @@ class RoomOutSerializer(serializers.ModelSerializer):
         ]
 
     def get_occupied(self, room) -> bool:
-        return bool(room.in_house_stays) if hasattr(room, "in_house_stays") else room.is_occupied
+        return room.occupied_now if hasattr(room, "occupied_now") else room.is_occupied
+
+    def to_representation(self, room):
+        """The declared fields, read directly: a page is 50 rooms, and DRF's generic per-field path
+        cost about as much as the page's query (tests hold this to the generic answer)."""
+        state, message = getattr(room, "pbx_sync", ("in_sync", ""))
+        return {
+            "number": room.number,
+            "floor": room.floor,
+            "extension": room.extension,
+            "room_type": room.room_type_code if hasattr(room, "room_type_code") else room.room_type.code,
+            "occupied": self.get_occupied(room),
+            "housekeeping_status": room.housekeeping_status,
+            "service_state": room.service_state,
+            "service_reason": room.service_reason,
+            "service_until": room.service_until.isoformat() if room.service_until else None,
+            "dnd": room.dnd,
+            "phone_status": room.phone_status,
+            "pbx_sync": {"state": state, "message": message},
+            "updated_at": _DATETIME.to_representation(room.updated_at),
+        }
 
     @extend_schema_field(PbxSyncSerializer)
     def get_pbx_sync(self, room):
@@ -47,7 +95,7 @@ class RoomOutSerializer(serializers.ModelSerializer):
         return {"state": state, "message": message}
 
 
-class RoomPatchSerializer(serializers.Serializer):
+class RoomPatchSerializer(Input):
     status = serializers.ChoiceField(
         choices=RoomStatusTarget.choices,
         required=False,
@@ -67,7 +115,7 @@ class RoomPatchSerializer(serializers.Serializer):
 # --- stays ---------------------------------------------------------------------------------------
 
 
-class GuestSerializer(serializers.Serializer):
+class GuestSerializer(Input):
     first_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=80)
     language = serializers.ChoiceField(choices=Language.choices, default=Language.EN)
@@ -103,25 +151,68 @@ class StayOutSerializer(serializers.ModelSerializer):
         ]
 
 
-class StayCreateSerializer(serializers.Serializer):
+class StayCreateSerializer(Input):
     external_id = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", help_text="Your own reservation id."
     )
     guest = GuestSerializer()
     arrival = serializers.DateField()
     departure = serializers.DateField()
-    room = serializers.SlugRelatedField(
+    room = ByKey(
         slug_field="number", queryset=Room.objects.all(), required=False, allow_null=True, default=None
     )
-    room_type = serializers.SlugRelatedField(
+    room_type = ByKey(
         slug_field="code", queryset=RoomType.objects.all(), required=False, allow_null=True, default=None
     )
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
     phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
 
 
-class CheckInSerializer(serializers.Serializer):
-    room = serializers.SlugRelatedField(
+class GuestPatchSerializer(Input):
+    """Only what is sent changes."""
+
+    first_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=80, required=False)
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="Language of phone prompts."
+    )
+    vip = serializers.BooleanField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class StayPatchSerializer(Input):
+    """Only what is sent changes; a field sent with its current value changes nothing."""
+
+    guest = GuestPatchSerializer(required=False)
+    arrival = serializers.DateField(required=False, help_text="Reservations only.")
+    departure = serializers.DateField(
+        required=False, help_text="A reservation's, or an in-house guest's (today at the earliest)."
+    )
+    room = ByKey(
+        slug_field="number",
+        queryset=Room.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Reservations only; null: no room assigned yet. An in-house guest moves with .../move/.",
+    )
+    room_type = ByKey(
+        slug_field="code", queryset=RoomType.objects.all(), required=False, help_text="Reservations only."
+    )
+    adults = serializers.IntegerField(
+        min_value=1, max_value=20, required=False, help_text="Reservations only."
+    )
+    phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class CheckInSerializer(Input):
+    room = ByKey(
         slug_field="number",
         queryset=Room.objects.all(),
         required=False,
@@ -133,19 +224,19 @@ class CheckInSerializer(serializers.Serializer):
     confirm_not_ready = serializers.BooleanField(default=False)
 
 
-class CheckOutSerializer(serializers.Serializer):
+class CheckOutSerializer(Input):
     early_departure_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=200, default=""
     )
 
 
-class MoveSerializer(serializers.Serializer):
-    to_room = serializers.SlugRelatedField(slug_field="number", queryset=Room.objects.all())
+class MoveSerializer(Input):
+    to_room = ByKey(slug_field="number", queryset=Room.objects.all())
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     confirm_not_ready = serializers.BooleanField(default=False)
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(Input):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
@@ -185,7 +276,7 @@ class PbxStatusSerializer(serializers.Serializer):
 # --- webhooks ------------------------------------------------------------------------------------
 
 
-class WebhookEndpointSerializer(serializers.Serializer):
+class WebhookEndpointSerializer(Input):
     id = serializers.IntegerField(read_only=True)
     url = serializers.URLField(max_length=500)
     event_types = serializers.ListField(

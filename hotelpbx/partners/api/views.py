@@ -2,7 +2,13 @@
 
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -30,6 +36,7 @@ from .serializers import (
     RoomPatchSerializer,
     StayCreateSerializer,
     StayOutSerializer,
+    StayPatchSerializer,
     WebhookDeliverySerializer,
     WebhookEndpointSerializer,
 )
@@ -66,7 +73,7 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     filter_backends = [DjangoFilterBackend]
     filterset_class = RoomFilter
     lookup_field = "number"
-    lookup_value_regex = r"[^/]{1,8}"
+    lookup_value_regex = r"[^/\x00-\x1f\x7f]{1,8}"  # a control character is no room number (nor a query)
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -110,6 +117,55 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         parameters=[IDEMPOTENCY_HEADER],
         description=_scoped("Reserve: a new guest, dates, a room or a room type.", "stays:write"),
     ),
+    partial_update=extend_schema(
+        request=StayPatchSerializer,
+        responses={
+            200: StayOutSerializer,
+            409: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description="A hotel rule refused the change; nothing changed (`overbooked`, `room_held`, "
+                "`stay_state`, `rule_violation`), or the Idempotency-Key is in flight.",
+            ),
+        },
+        parameters=[IDEMPOTENCY_HEADER],
+        description=_scoped(
+            "Change a stay (FIAS guest change): only the fields sent change. A reservation may change its "
+            "dates, room (null: none yet) or room type, adults, class of phone service, notes and guest "
+            "details, under the same rules as a new reservation. An in-house stay changes its departure "
+            "(today at the earliest), class of phone service (the room phone follows), notes and guest "
+            "details; its room changes with `.../move/`. Refusals are 409: `overbooked` (every room of "
+            "the type is taken on some night: other dates or type), `room_held` (the room is kept for "
+            "another reservation: another room), `stay_state` (the stay has ended or was cancelled, or an "
+            "in-house stay was sent a reservation-only field), `rule_violation` (e.g. departure not after "
+            "arrival). Unknown fields are a 400. Partners hear `stay.changed`.",
+            "stays:write",
+        ),
+        examples=[
+            OpenApiExample(
+                "Extend and upgrade a reservation",
+                value={"departure": "2026-12-04", "room_type": "SUITE", "phone_class": "international"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Correct the guest's name and language",
+                value={"guest": {"last_name": "Lovelace", "language": "fr"}},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Refused: overbooked",
+                value={
+                    "error": {
+                        "code": "overbooked",
+                        "message": "Every Suite room is taken on Thu 3 Dec. Choose other dates or another "
+                        "room type, or give a reason to overbook.",
+                        "fields": {},
+                    }
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
+    ),
 )
 class StayViewSet(
     PartnerAPIMixin,
@@ -118,7 +174,8 @@ class StayViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    required_scopes = {"GET": "stays:read", "POST": "stays:write"}
+    required_scopes = {"GET": "stays:read", "POST": "stays:write", "PATCH": "stays:write"}
+    http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = StayOutSerializer
     pagination_class = UpdatedCursorPagination
     filter_backends = [DjangoFilterBackend]
@@ -141,6 +198,12 @@ class StayViewSet(
         fields = data.validated_data
         stay = services.partner_stay_reserve(partner=self.partner, **fields)
         return self._answer(stay, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        stay = self.get_object()
+        data = StayPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(services.partner_stay_update(stay=stay, **data.validated_data))
 
     def _action(self, serializer_class, run):
         stay = self.get_object()

@@ -14,7 +14,9 @@ from wakeup.models import Recurrence, WakeupAttempt, WakeupCall, WakeupMode, Wak
 from wakeup.timing import hotel_zone
 
 from .base import PartnerAPIMixin
+from .filters import UtcIsoDateTimeFilter
 from .pagination import UpdatedCursorPagination
+from .serializers import Input
 
 # --- shapes --------------------------------------------------------------------------------------
 
@@ -64,7 +66,7 @@ class WakeupOutSerializer(serializers.ModelSerializer):
         return f"{timezone.localtime(wakeup.due_at, hotel_zone()):%H:%M}"
 
 
-class WakeupCreateSerializer(serializers.Serializer):
+class WakeupCreateSerializer(Input):
     stay = serializers.IntegerField(min_value=1, help_text="One of this client's stays (its id).")
     date = serializers.DateField(help_text="The (first) day, in the hotel's time zone.")
     time = serializers.TimeField(help_text="The clock time, in the hotel's time zone.")
@@ -82,7 +84,7 @@ class WakeupCreateSerializer(serializers.Serializer):
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
 
 
-class WakeupChangeSerializer(serializers.Serializer):
+class WakeupChangeSerializer(Input):
     date = serializers.DateField(help_text="The new day, in the hotel's time zone.")
     time = serializers.TimeField(help_text="The new clock time, in the hotel's time zone.")
 
@@ -91,13 +93,13 @@ class WakeupChangeSerializer(serializers.Serializer):
 
 
 class WakeupFilter(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     room = filters.CharFilter(field_name="room__number")
     stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
     series = filters.UUIDFilter()
     status = filters.MultipleChoiceFilter(choices=WakeupStatus.choices)
-    due_from = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_to = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    due_from = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_to = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
 
     class Meta:
         model = WakeupCall
