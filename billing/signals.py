@@ -25,3 +25,12 @@ def rate_calls_waiting_for_stay(sender, instance, **kwargs) -> None:
 # sender: the FolioLine model; kwargs: lines (newly posted lines, sent in the transaction that posted
 # them; a repeated idempotency key posts nothing and sends nothing)
 charge_posted = Signal()
+
+# sender: the FolioLine model; kwargs: line (the voided line), reversal (the line that voids it); sent in
+# the transaction that posted the reversal, once per voided line (a line is voided at most once)
+charge_voided = Signal()
+
+# sender: the CallRecord model; kwargs: record, line (its current charge line or None), rerated (False the
+# first time the record is rated with its stay, True when a manager re-rates it); sent in the transaction
+# that rated it, once per rating: a CDR the PBX sends again is not rated again
+call_rated = Signal()
