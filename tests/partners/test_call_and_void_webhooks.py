@@ -98,9 +98,7 @@ def test_a_free_and_a_barred_call_are_told_with_their_reason(hooked, receiver):
     ]
 
 
-def test_a_re_rated_call_is_told_as_rerated_with_the_void_of_its_old_charge(
-    hooked, receiver, manager_user
-):
+def test_a_re_rated_call_is_told_as_rerated_with_the_void_of_its_old_charge(hooked, receiver, manager_user):
     api, secret = hooked
     stay = in_house_stay(api)
     send_cdr("c-1", at=timezone.now() + timedelta(seconds=5), src=room_of(stay), talk=190)
@@ -161,7 +159,6 @@ def test_a_call_reported_before_its_stay_checked_in_is_told_once_its_stay_appear
 
 
 def test_the_desks_own_guests_calls_reach_no_partner(hooked, receiver):
-    _, secret = hooked
     room = RoomFactory()
     rooms_services.stay_check_in(stay=StayFactory(room=room))
     send_cdr("c-1", at=timezone.now() + timedelta(seconds=5), src=room.extension, talk=190)

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from billing import services as billing_services
 from billing.models import CallRecord, FolioLine, MinibarItem
 from rooms.models import Stay
 from tests.concurrency import race
@@ -133,3 +134,26 @@ def test_concurrent_replays_of_a_posting_post_one_charge(make_key, catalogue):
     assert outcomes == ["ok"] * 8
     assert FolioLine.objects.count() == 1
     assert {a.status_code for a in answers} <= {201, 409} and any(a.status_code == 201 for a in answers)
+
+
+def test_a_stays_postings_are_listed_in_order_with_where_each_came_from(
+    api, api_for, catalogue, front_desk_user
+):
+    stay = stay_for(api)
+    empty = api.get(f"/api/v1/stays/{stay['id']}/postings/").json()
+    assert empty == {"stay": stay["id"], "balance": "0.00", "results": []}
+    api.post(f"/api/v1/stays/{stay['id']}/postings/", {"minibar_item": "1045", "quantity": 1})
+    laundry = api.post(f"/api/v1/stays/{stay['id']}/postings/", {"amount": "12.50", "description": "Laundry"})
+    billing_services.folio_line_reverse(
+        line=FolioLine.objects.get(pk=laundry.json()["lines"][0]["id"]), by=front_desk_user, reason="not ours"
+    )
+
+    listed = api.get(f"/api/v1/stays/{stay['id']}/postings/").json()
+    assert listed["balance"] == "3.50"
+    assert [(p["description"], p["amount"], p["source"]) for p in listed["results"]] == [
+        ("Minibar: 1 × Water", "3.50", "api"),
+        ("Laundry", "12.50", "api"),
+        ("Void: Laundry", "-12.50", "desk"),
+    ]
+    assert listed["results"][2]["reverses"] == listed["results"][1]["id"]
+    assert_error(api_for(partner="Mews").get(f"/api/v1/stays/{stay['id']}/postings/"), 404)

@@ -196,8 +196,31 @@ class FolioView(_StayScoped):
         return Response(FolioSerializer(_folio_body(self.stay(pk))).data)
 
 
+class PostingListSerializer(serializers.Serializer):
+    stay = serializers.IntegerField()
+    balance = serializers.DecimalField(**MONEY)
+    results = FolioLineSerializer(many=True, help_text="Every line, in the order it was posted.")
+
+
 class PostingView(_StayScoped):
-    required_scopes = {"POST": "postings:write"}
+    required_scopes = {"GET": "folio:read", "POST": "postings:write"}
+
+    @extend_schema(
+        responses=PostingListSerializer,
+        description=_scoped(
+            "Every line posted to the stay's folio, in the order posted: charges (calls, minibar, "
+            "services, room nights, adjustments), payments and reversals (`reverses` names the voided "
+            "line). `source` says where it came from: `call_record`, `tablet`, `desk`, `room_phone`, "
+            "`api`, `system`.",
+            "folio:read",
+        ),
+    )
+    def get(self, request, pk):
+        stay = self.stay(pk)
+        folio = Folio.objects.filter(stay=stay).first()
+        lines = billing_selectors.folio_lines(folio) if folio is not None else []
+        balance = billing_services.folio_balance(folio) if folio is not None else "0.00"
+        return Response(PostingListSerializer({"stay": stay.pk, "balance": balance, "results": lines}).data)
 
     @extend_schema(
         request=PostingSerializer,
