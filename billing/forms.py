@@ -67,3 +67,32 @@ class PeriodForm(BootstrapForm):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 366:
             self.add_error("end", "Choose at most a year.")
         return data
+
+
+class CallFilterForm(BootstrapForm):
+    """The desk's calls list: a day and optional filters. A wrong value is named, the day falls back to
+    today."""
+
+    date = forms.DateField(required=False, label="Day")
+    room = forms.CharField(max_length=16, required=False, label="Room")
+    guest = forms.CharField(max_length=80, required=False, label="Guest")
+    direction = forms.ChoiceField(
+        required=False,
+        label="Direction",
+        choices=[
+            ("", "All directions"),
+            ("outbound", "Outgoing"),
+            ("inbound", "Incoming"),
+            ("internal", "Internal"),
+        ],
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        label="Outcome",
+        choices=[
+            ("", "Any outcome"),
+            ("charged", "Charged"),
+            ("free", "Free"),
+            ("not_charged", "Not charged"),
+        ],
+    )
