@@ -88,6 +88,7 @@ def desk_pages(hotel) -> dict[str, str]:
         "extend": reverse("rooms:change_departure", args=[stay.pk]),
         "registration-card": reverse("rooms:registration_card", args=[stay.pk]),
         "housekeeping": reverse("rooms:housekeeping"),
+        "calls": reverse("billing:calls"),
     }
 
 
