@@ -379,6 +379,7 @@ def folio_post_charge(
     source: str = LineSource.DESK,
     idempotency_key: str | None = None,
     quantity: int = 1,
+    posted_via: str = "",
 ) -> FolioLine:
     if kind not in (LineKind.SERVICE, LineKind.ADJUSTMENT, LineKind.ROOM_NIGHT):
         raise BillingError("Post calls through the call records and minibar through the minibar.")
@@ -398,6 +399,7 @@ def folio_post_charge(
         source=source,
         by=by,
         idempotency_key=idempotency_key,
+        posted_via=posted_via[:80],
     )
 
 
@@ -537,6 +539,7 @@ def minibar_post(
     by=None,
     idempotency_key: str,
     stay: Stay | None = None,
+    posted_via: str = "",
 ) -> list[FolioLine]:
     """Post minibar consumption for a room (or for the given stay); the same idempotency key posts once
     (a double tap, a resent report). All counts are checked first; nothing is posted if one is wrong."""
@@ -574,6 +577,7 @@ def minibar_post(
                 source=source,
                 by=by,
                 minibar_item=item,
+                posted_via=posted_via[:80],
                 idempotency_key=f"minibar:{idempotency_key}:{index}:{count.code}"[:200],
                 service_date=hotel_today(),
             )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import services as billing_services
@@ -157,3 +158,12 @@ def test_a_stays_postings_are_listed_in_order_with_where_each_came_from(
     ]
     assert listed["results"][2]["reverses"] == listed["results"][1]["id"]
     assert_error(api_for(partner="Mews").get(f"/api/v1/stays/{stay['id']}/postings/"), 404)
+
+
+def test_the_desk_reads_which_api_client_posted_a_charge(api, catalogue, desk_client):
+    stay = stay_for(api)
+    api.post(f"/api/v1/stays/{stay['id']}/postings/", {"minibar_item": "1045", "quantity": 1})
+    api.post(f"/api/v1/stays/{stay['id']}/postings/", {"amount": "12.50", "description": "Laundry"})
+
+    folio = desk_client.get(reverse("billing:folio", args=[stay["id"]])).content.decode()
+    assert folio.count("API · Opera PMS") == 2

@@ -248,6 +248,7 @@ class PostingView(_StayScoped):
                 counts=[billing_services.MinibarCount(code=v["minibar_item"], quantity=v["quantity"])],
                 source=LineSource.API,
                 idempotency_key=posting_key,
+                posted_via=self.partner.name,
             )
         else:
             billing_services.check_stay_can_be_charged(stay)
@@ -260,6 +261,7 @@ class PostingView(_StayScoped):
                     tax_rate=v.get("tax_rate", 0),
                     source=LineSource.API,
                     idempotency_key=posting_key,
+                    posted_via=self.partner.name,
                 )
             ]
         balance = billing_services.folio_balance(billing_services.folio_for_stay(stay))
