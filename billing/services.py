@@ -176,7 +176,7 @@ def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
         )
         if record.outcome == CallOutcome.PENDING:
             line = call_rate_and_post(record)
-            signals.call_rated.send(sender=CallRecord, record=record, line=line, rerated=False)
+            _announce_rating(record, line, rerated=False)
     return record, created
 
 
@@ -230,6 +230,11 @@ def call_rate_and_post(record: CallRecord, *, book: TariffBook | None = None, by
     return _post_call_line(record, by=by)
 
 
+def _announce_rating(record: CallRecord, line: FolioLine | None, *, rerated: bool) -> None:
+    lines = {record.pk: line} if line is not None else {}
+    signals.call_rated.send(sender=CallRecord, records=[record], lines=lines, rerated=rerated)
+
+
 def _call_description(record: CallRecord) -> str:
     return record.explanation or f"Call to {record.callee}"
 
@@ -272,9 +277,7 @@ def call_rerate(*, record: CallRecord, by, reason: str, book: TariffBook | None 
         before = record.price
         line = call_rate_and_post(record, book=book, by=by)
         # a record that only now found its stay is news to whoever follows the stay, not a change
-        signals.call_rated.send(
-            sender=CallRecord, record=record, line=line, rerated=had_stay or record.stay_id is None
-        )
+        _announce_rating(record, line, rerated=had_stay or record.stay_id is None)
         audit_record(
             actor=by,
             action="call.rerate",
@@ -303,7 +306,7 @@ def calls_rate_pending_for_stay(stay: Stay) -> int:
                 continue
             record.stay = owner
             line = call_rate_and_post(record)
-            signals.call_rated.send(sender=CallRecord, record=record, line=line, rerated=False)
+            _announce_rating(record, line, rerated=False)
             done += 1
     return done
 
@@ -820,10 +823,7 @@ def calls_post_batch(cdrs: list, *, serial: str, book: TariffBook | None = None)
                 for r in created:
                     r.pk = r.id = ids[(r.callid, r.caller, r.callee, r.timestart)]
             lines = _post_call_lines_batch([r for r in created if r.outcome == CallOutcome.CHARGED])
-            for record in created:
-                signals.call_rated.send(
-                    sender=CallRecord, record=record, line=lines.get(record.pk), rerated=False
-                )
+            signals.call_rated.send(sender=CallRecord, records=created, lines=lines, rerated=False)
     except IntegrityError:
         for _, cdr in todo:  # someone else kept some of these a moment ago: one at a time
             call_record_from_cdr(cdr=cdr, serial=serial)

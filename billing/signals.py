@@ -30,7 +30,8 @@ charge_posted = Signal()
 # the transaction that posted the reversal, once per voided line (a line is voided at most once)
 charge_voided = Signal()
 
-# sender: the CallRecord model; kwargs: record, line (its current charge line or None), rerated (False the
-# first time the record is rated with its stay, True when a manager re-rates it); sent in the transaction
-# that rated it, once per rating: a CDR the PBX sends again is not rated again
+# sender: the CallRecord model; kwargs: records (rated), lines ({record id: its new charge line}, none for
+# a call not charged), rerated (False the first time a record is rated with its stay, True when a manager
+# re-rates it); sent in the transaction that rated them, once per rating (a CDR the PBX sends again is
+# not rated again); a batch of CDRs is one signal
 call_rated = Signal()

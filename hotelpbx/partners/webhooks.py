@@ -233,29 +233,34 @@ def _on_void(sender, line, reversal, **kwargs):
 
 
 @receiver(billing_signals.call_rated)
-def _on_call_rated(sender, record, line, rerated: bool, **kwargs):
-    if record.stay_id is None or not WebhookEndpoint.objects.filter(is_active=True).exists():
-        return
-    link = PartnerStay.objects.filter(stay_id=record.stay_id).first()
-    if link is None:
-        return  # a call of a stay the desk made belongs to no partner
-    data = {
-        "call_record_id": record.pk,
-        "stay_id": link.stay_id,
-        "external_id": link.external_id,
-        "room": record.room.number if record.room_id else None,
-        "started_at": record.started_at.isoformat() if record.started_at else None,
-        "direction": (record.call_type or "").lower(),
-        "callee": record.callee,
-        "talk_seconds": record.talk_seconds,
-        "outcome": record.outcome,
-        "reason": record.reason,
-        "reason_label": record.reason_label,
-        "charge": str(record.price),
-        "line_id": line.pk if line is not None else None,
-        "rating_revision": record.rating_revision,
-    }
-    emit("call.rerated" if rerated else "call.recorded", data, partner_id=link.partner_id)
+def _on_calls_rated(sender, records, lines, rerated: bool, **kwargs):
+    stay_ids = {r.stay_id for r in records if r.stay_id is not None}
+    if not stay_ids or not WebhookEndpoint.objects.filter(is_active=True).exists():
+        return  # one query for a whole batch of CDRs when nobody listens
+    links = {link.stay_id: link for link in PartnerStay.objects.filter(stay_id__in=stay_ids)}
+    rooms = dict(Room.objects.filter(pk__in={r.room_id for r in records}).values_list("pk", "number"))
+    for record in records:
+        link = links.get(record.stay_id)
+        if link is None:
+            continue  # a call of a stay the desk made belongs to no partner
+        line = lines.get(record.pk)
+        data = {
+            "call_record_id": record.pk,
+            "stay_id": link.stay_id,
+            "external_id": link.external_id,
+            "room": rooms.get(record.room_id),
+            "started_at": record.started_at.isoformat() if record.started_at else None,
+            "direction": (record.call_type or "").lower(),
+            "callee": record.callee,
+            "talk_seconds": record.talk_seconds,
+            "outcome": record.outcome,
+            "reason": record.reason,
+            "reason_label": record.reason_label,
+            "charge": str(record.price),
+            "line_id": line.pk if line is not None else None,
+            "rating_revision": record.rating_revision,
+        }
+        emit("call.rerated" if rerated else "call.recorded", data, partner_id=link.partner_id)
 
 
 # --- sending -------------------------------------------------------------------------------------

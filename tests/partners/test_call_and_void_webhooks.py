@@ -4,6 +4,7 @@ change; calls of the desk's own guests reach no partner."""
 
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -11,12 +12,12 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from billing.models import CallRecord, FolioLine, MinibarItem
-from billing.services import call_rerate, folio_line_reverse, tariff_import
+from billing.services import call_rerate, calls_post_batch, folio_line_reverse, tariff_import
 from hotelpbx.partners import webhooks
 from hotelpbx.partners.models import WebhookDelivery
 from rooms import services as rooms_services
 from rooms.models import Stay
-from tests.billing.conftest import STANDARD_TARIFF, send_cdr
+from tests.billing.conftest import SN, STANDARD_TARIFF, pbx_time, send_cdr
 from tests.factories import RoomFactory, StayFactory
 
 from .receiver import Receiver
@@ -164,3 +165,44 @@ def test_the_desks_own_guests_calls_reach_no_partner(hooked, receiver):
     send_cdr("c-1", at=timezone.now() + timedelta(seconds=5), src=room.extension, talk=190)
     assert CallRecord.objects.get().outcome == "charged"
     assert not WebhookDelivery.objects.exists()
+
+
+def cdr(
+    callid: str, *, src: str, dst: str, talk: int = 190, status: str = "ANSWERED", kind: str = "Outbound"
+):
+    """A CDR as the PBX back-fill reads it (billing.services.calls_post_batch's input)."""
+    return SimpleNamespace(
+        callid=callid,
+        callfrom=src,
+        callto=dst,
+        timestart=pbx_time(timezone.now() + timedelta(seconds=5)),
+        type=kind,
+        status=status,
+        call_seconds=talk + 5,
+        talk_seconds=talk,
+        dst_trunk="SIP-Carrier",
+        src_trunk="",
+    )
+
+
+def test_a_back_filled_batch_of_calls_tells_each_partner_call_once(hooked, receiver):
+    api, secret = hooked
+    stay = in_house_stay(api)
+    desk_room = RoomFactory()
+    rooms_services.stay_check_in(stay=StayFactory(room=desk_room))
+    batch = [
+        cdr("b-1", src=room_of(stay), dst="00442071234567"),
+        cdr("b-2", src=room_of(stay), dst="0800123456"),
+        cdr("b-3", src=desk_room.extension, dst="00442071234567"),
+    ]
+    assert calls_post_batch(batch, serial=SN) == 3
+    assert calls_post_batch(batch, serial=SN) == 0  # the same back-fill again keeps and tells nothing
+
+    told = delivered(receiver, secret)
+    b1 = CallRecord.objects.get(callid="b-1")
+    assert [(k, d["call_record_id"], d["outcome"], d["charge"]) for k, d in told] == [
+        ("call.recorded", b1.pk, "charged", "0.80"),
+        ("call.recorded", CallRecord.objects.get(callid="b-2").pk, "free", "0.00"),
+    ]
+    assert told[0][1]["line_id"] == FolioLine.objects.get(call_record=b1).pk
+    assert told[0][1]["room"] == stay["room"]
