@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import CallRecord, FolioLine
@@ -161,3 +163,13 @@ def test_the_desk_navigation_links_to_calls_and_housekeeping_may_not_open_it(
     maid = Client()
     maid.force_login(housekeeping_user)
     assert maid.get(reverse("billing:calls")).status_code == 403
+
+
+def test_the_page_costs_the_same_queries_for_4_calls_as_for_50(desk_client, calls_of_the_day):
+    with CaptureQueriesContext(connection) as few:
+        assert len(rows(calls_page(desk_client))) == 4
+    for n in range(46):
+        send_cdr(f"3.{n}", at=at(11, 30) + timedelta(seconds=n), src="2101", dst="00442071234567", talk=70)
+    with CaptureQueriesContext(connection) as many:
+        assert len(rows(calls_page(desk_client))) == 50
+    assert len(many) == len(few)
