@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -206,3 +207,19 @@ def test_a_back_filled_batch_of_calls_tells_each_partner_call_once(hooked, recei
     ]
     assert told[0][1]["line_id"] == FolioLine.objects.get(call_record=b1).pk
     assert told[0][1]["room"] == stay["room"]
+
+
+def test_a_void_rolled_back_with_its_transaction_leaves_no_event(hooked, front_desk_user):
+    api, _ = hooked
+    MinibarItem.objects.create(code="1045", name="Water", price=Decimal("3.50"))
+    stay = in_house_stay(api)
+    posted = api.post(f"/api/v1/stays/{stay['id']}/postings/", {"minibar_item": "1045", "quantity": 1})
+    line = FolioLine.objects.get(pk=posted.json()["lines"][0]["id"])
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        folio_line_reverse(line=line, by=front_desk_user, reason="wrong room")
+        assert WebhookDelivery.objects.filter(event_type="charge.voided").count() == 1
+        raise RuntimeError("the desk's request failed after the void")
+
+    assert not WebhookDelivery.objects.filter(event_type="charge.voided").exists()
+    assert FolioLine.objects.count() == 1
