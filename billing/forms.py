@@ -89,3 +89,32 @@ class HouseAccountForm(BootstrapForm):
         label="Name of the account",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Restaurant, Lost & found"}),
     )
+
+
+class CallFilterForm(BootstrapForm):
+    """The desk's calls list: a day and optional filters. A wrong value is named, the day falls back to
+    today."""
+
+    date = forms.DateField(required=False, label="Day")
+    room = forms.CharField(max_length=16, required=False, label="Room")
+    guest = forms.CharField(max_length=80, required=False, label="Guest")
+    direction = forms.ChoiceField(
+        required=False,
+        label="Direction",
+        choices=[
+            ("", "All directions"),
+            ("outbound", "Outgoing"),
+            ("inbound", "Incoming"),
+            ("internal", "Internal"),
+        ],
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        label="Outcome",
+        choices=[
+            ("", "Any outcome"),
+            ("charged", "Charged"),
+            ("free", "Free"),
+            ("not_charged", "Not charged"),
+        ],
+    )

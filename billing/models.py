@@ -198,6 +198,11 @@ class FolioLine(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     posted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    posted_via = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The API client that posted it, by name as it was then (the desk reads who charged it)",
+    )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     call_record = models.ForeignKey(
         CallRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="folio_lines"

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import TruncDate
 
 from hotelpbx.core.timeutil import hotel_zone
+from rooms.search import fold_terms
 
 from .models import CallOutcome, CallRecord, Folio, FolioKind, FolioLine, LineKind, MinibarItem, TariffVersion
 from .money import ZERO, quantize, tax_contained
@@ -258,3 +259,49 @@ def uncharged_by_reason(period: Period) -> list[dict]:
         {"reason": Reason.LABELS.get(r["reason"], r["reason"] or "not rated"), "calls": r["calls"]}
         for r in rows
     ]
+
+
+# --- the desk's calls list ------------------------------------------------------------------------
+
+NOT_CHARGED_OUTCOMES = (CallOutcome.BARRED, CallOutcome.UNCHARGED, CallOutcome.PENDING)
+DIRECTIONS = ("outbound", "inbound", "internal")
+OUTCOME_FILTERS = ("charged", "free", "not_charged")
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    day: dt.date
+    room: str = ""
+    guest: str = ""
+    direction: str = ""  # "", outbound, inbound, internal
+    outcome: str = ""  # "", charged, free, not_charged
+
+
+def calls_of_day(filters: CallFilters):
+    """The hotel's call records that started on a local day, newest first, with what each row shows
+    (room, guest, the folio line of a charge) in a fixed number of queries."""
+    start, end = Period(filters.day, filters.day).utc_bounds()
+    calls = CallRecord.objects.filter(started_at__gte=start, started_at__lt=end)
+    if filters.room:
+        calls = calls.filter(room__number=filters.room)
+    for term in fold_terms(filters.guest):
+        calls = calls.filter(stay__guest__search_name__contains=term)
+    if filters.direction in ("outbound", "inbound"):
+        calls = calls.filter(call_type__iexact=filters.direction)
+    elif filters.direction == "internal":
+        calls = calls.exclude(call_type__iexact="outbound").exclude(call_type__iexact="inbound")
+    if filters.outcome == "charged":
+        calls = calls.filter(outcome=CallOutcome.CHARGED)
+    elif filters.outcome == "free":
+        calls = calls.filter(outcome=CallOutcome.FREE)
+    elif filters.outcome == "not_charged":
+        calls = calls.filter(outcome__in=NOT_CHARGED_OUTCOMES)
+    # the line that charges the call now: posted for it and not voided (a re-rating voids the old one)
+    current = FolioLine.objects.filter(
+        kind=LineKind.CALL, reverses__isnull=True, reversed_by__isnull=True
+    ).order_by("-id")
+    return (
+        calls.select_related("room", "stay__guest")
+        .prefetch_related(Prefetch("folio_lines", queryset=current, to_attr="current_lines"))
+        .order_by("-started_at", "-id")
+    )

@@ -175,7 +175,8 @@ def call_record_from_cdr(*, cdr, serial: str) -> tuple[CallRecord, bool]:
             },
         )
         if record.outcome == CallOutcome.PENDING:
-            call_rate_and_post(record)
+            line = call_rate_and_post(record)
+            _announce_rating(record, line, rerated=False)
     return record, created
 
 
@@ -229,6 +230,11 @@ def call_rate_and_post(record: CallRecord, *, book: TariffBook | None = None, by
     return _post_call_line(record, by=by)
 
 
+def _announce_rating(record: CallRecord, line: FolioLine | None, *, rerated: bool) -> None:
+    lines = {record.pk: line} if line is not None else {}
+    signals.call_rated.send(sender=CallRecord, records=[record], lines=lines, rerated=rerated)
+
+
 def _call_description(record: CallRecord) -> str:
     return record.explanation or f"Call to {record.callee}"
 
@@ -261,6 +267,7 @@ def call_rerate(*, record: CallRecord, by, reason: str, book: TariffBook | None 
     with transaction.atomic():
         lock_stay_for_posting([record.stay_id])
         record = CallRecord.objects.select_for_update().get(pk=record.pk)
+        had_stay = record.stay_id is not None
         if record.stay_id is None and record.room_id is not None:
             record.stay = stay_in_room_at(record.room, record.started_at)
             lock_stay_for_posting([record.stay_id])
@@ -268,7 +275,9 @@ def call_rerate(*, record: CallRecord, by, reason: str, book: TariffBook | None 
             if not FolioLine.objects.filter(reverses=line).exists():
                 folio_line_reverse(line=line, by=by, reason=f"Re-rated: {reason}", _check_role=False)
         before = record.price
-        call_rate_and_post(record, book=book, by=by)
+        line = call_rate_and_post(record, book=book, by=by)
+        # a record that only now found its stay is news to whoever follows the stay, not a change
+        _announce_rating(record, line, rerated=had_stay or record.stay_id is None)
         audit_record(
             actor=by,
             action="call.rerate",
@@ -296,7 +305,8 @@ def calls_rate_pending_for_stay(stay: Stay) -> int:
             if record.stay_id is not None:
                 continue
             record.stay = owner
-            call_rate_and_post(record)
+            line = call_rate_and_post(record)
+            _announce_rating(record, line, rerated=False)
             done += 1
     return done
 
@@ -392,6 +402,7 @@ def folio_post_charge(
     source: str = LineSource.DESK,
     idempotency_key: str | None = None,
     quantity: int = 1,
+    posted_via: str = "",
 ) -> FolioLine:
     if kind not in (LineKind.SERVICE, LineKind.ADJUSTMENT, LineKind.ROOM_NIGHT):
         raise BillingError("Post calls through the call records and minibar through the minibar.")
@@ -411,6 +422,7 @@ def folio_post_charge(
         source=source,
         by=by,
         idempotency_key=idempotency_key,
+        posted_via=posted_via[:80],
     )
 
 
@@ -476,6 +488,7 @@ def folio_line_reverse(*, line: FolioLine, by, reason: str, _check_role: bool = 
                 )
         except IntegrityError:
             raise BillingError("This line was voided already.") from None
+        signals.charge_voided.send(sender=FolioLine, line=line, reversal=reversal)
         audit_record(
             actor=by,
             action="folio.void",
@@ -549,6 +562,7 @@ def minibar_post(
     by=None,
     idempotency_key: str,
     stay: Stay | None = None,
+    posted_via: str = "",
 ) -> list[FolioLine]:
     """Post minibar consumption for a room (or for the given stay); the same idempotency key posts once
     (a double tap, a resent report). All counts are checked first; nothing is posted if one is wrong."""
@@ -586,6 +600,7 @@ def minibar_post(
                 source=source,
                 by=by,
                 minibar_item=item,
+                posted_via=posted_via[:80],
                 idempotency_key=f"minibar:{idempotency_key}:{index}:{count.code}"[:200],
                 service_date=hotel_today(),
             )
@@ -827,16 +842,18 @@ def calls_post_batch(cdrs: list, *, serial: str, book: TariffBook | None = None)
                 )
                 for r in created:
                     r.pk = r.id = ids[(r.callid, r.caller, r.callee, r.timestart)]
-            _post_call_lines_batch([r for r in created if r.outcome == CallOutcome.CHARGED])
+            lines = _post_call_lines_batch([r for r in created if r.outcome == CallOutcome.CHARGED])
+            signals.call_rated.send(sender=CallRecord, records=created, lines=lines, rerated=False)
     except IntegrityError:
         for _, cdr in todo:  # someone else kept some of these a moment ago: one at a time
             call_record_from_cdr(cdr=cdr, serial=serial)
     return len(records)
 
 
-def _post_call_lines_batch(records: list[CallRecord]) -> None:
+def _post_call_lines_batch(records: list[CallRecord]) -> dict[int, FolioLine]:
+    """Post the charged records' lines; returns them by call record id."""
     if not records:
-        return
+        return {}
     stay_ids = {r.stay_id for r in records}
     missing = stay_ids - set(Folio.objects.filter(stay_id__in=stay_ids).values_list("stay_id", flat=True))
     if missing:  # one insert for every stay without a folio yet; a concurrent creator wins quietly
@@ -872,3 +889,4 @@ def _post_call_lines_batch(records: list[CallRecord]) -> None:
         )
     FolioLine.objects.bulk_create(lines)
     signals.charge_posted.send(sender=FolioLine, lines=lines)
+    return {line.call_record_id: line for line in lines}

@@ -25,3 +25,13 @@ def rate_calls_waiting_for_stay(sender, instance, **kwargs) -> None:
 # sender: the FolioLine model; kwargs: lines (newly posted lines, sent in the transaction that posted
 # them; a repeated idempotency key posts nothing and sends nothing)
 charge_posted = Signal()
+
+# sender: the FolioLine model; kwargs: line (the voided line), reversal (the line that voids it); sent in
+# the transaction that posted the reversal, once per voided line (a line is voided at most once)
+charge_voided = Signal()
+
+# sender: the CallRecord model; kwargs: records (rated), lines ({record id: its new charge line}, none for
+# a call not charged), rerated (False the first time a record is rated with its stay, True when a manager
+# re-rates it); sent in the transaction that rated them, once per rating (a CDR the PBX sends again is
+# not rated again); a batch of CDRs is one signal
+call_rated = Signal()

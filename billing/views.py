@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +26,7 @@ from rooms.models import Room, Stay, StayStatus
 from . import selectors, services
 from .charts import revenue_chart_svg
 from .forms import (
+    CallFilterForm,
     ChargeForm,
     CheckOutForm,
     MinibarDeskForm,
@@ -338,6 +340,44 @@ def tariff_export(request, name: str, version: int):
 @require_GET
 def late_charges(request):
     return _render(request, "billing/late_charges.html", {"folios": selectors.late_charge_folios()})
+
+
+CALLS_PER_PAGE = 50
+
+
+@require_GET
+def calls(request):
+    """The hotel's calls of a day at the desk, filtered; a wrong filter is named and ignored."""
+    form = CallFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data  # the valid filters; a wrong one is named on the page and left out
+    day = data.get("date") or hotel_today()
+    filters = selectors.CallFilters(
+        day=day,
+        room=(data.get("room") or "").strip(),
+        guest=data.get("guest") or "",
+        direction=data.get("direction") or "",
+        outcome=data.get("outcome") or "",
+    )
+    page = Paginator(selectors.calls_of_day(filters), CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _render(
+        request,
+        "billing/calls.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "day": day,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "is_today": day == hotel_today(),
+            "zone": settings.HOTEL_TIME_ZONE,
+            "currency": settings.CURRENCY,
+        },
+    )
 
 
 @require_GET

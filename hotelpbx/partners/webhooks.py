@@ -46,6 +46,9 @@ EVENT_TYPES = {
     "wakeup.cancelled": "A wake-up call was cleared before it rang.",
     "wakeup.handled": "Staff acknowledged an escalated wake-up and wrote what was done.",
     "charge.posted": "A charge was posted to a folio.",
+    "charge.voided": "A posted charge was voided (a reversal line was posted; the folio keeps both).",
+    "call.recorded": "A guest's call was recorded and rated: charged, free or not charged, and why.",
+    "call.rerated": "A manager re-rated a call (e.g. after a tariff fix): its new outcome and charge.",
     "pbx.link_down": "The PBX stopped answering.",
     "pbx.link_up": "The PBX answers again.",
 }
@@ -255,6 +258,57 @@ def _on_charges(sender, lines, **kwargs):
             "minibar_item": line.minibar_item.code if line.minibar_item_id else None,
         }
         emit("charge.posted", data, partner_id=link.partner_id)
+
+
+@receiver(billing_signals.charge_voided)
+def _on_void(sender, line, reversal, **kwargs):
+    link = PartnerStay.objects.filter(stay__folio__lines=line).first()
+    if link is None or line.kind == "payment":
+        return  # a voided payment is no charge: the folio and charge.posted of the reversal tell it
+    data = {
+        "line_id": line.pk,
+        "reversal_line_id": reversal.pk,
+        "stay_id": link.stay_id,
+        "external_id": link.external_id,
+        "kind": line.kind,
+        "description": line.description,
+        "amount": str(line.amount),
+        "reason": reversal.reason,
+        "call_record_id": line.call_record_id,
+        "minibar_item": line.minibar_item.code if line.minibar_item_id else None,
+    }
+    emit("charge.voided", data, partner_id=link.partner_id)
+
+
+@receiver(billing_signals.call_rated)
+def _on_calls_rated(sender, records, lines, rerated: bool, **kwargs):
+    stay_ids = {r.stay_id for r in records if r.stay_id is not None}
+    if not stay_ids or not WebhookEndpoint.objects.filter(is_active=True).exists():
+        return  # one query for a whole batch of CDRs when nobody listens
+    links = {link.stay_id: link for link in PartnerStay.objects.filter(stay_id__in=stay_ids)}
+    rooms = dict(Room.objects.filter(pk__in={r.room_id for r in records}).values_list("pk", "number"))
+    for record in records:
+        link = links.get(record.stay_id)
+        if link is None:
+            continue  # a call of a stay the desk made belongs to no partner
+        line = lines.get(record.pk)
+        data = {
+            "call_record_id": record.pk,
+            "stay_id": link.stay_id,
+            "external_id": link.external_id,
+            "room": rooms.get(record.room_id),
+            "started_at": record.started_at.isoformat() if record.started_at else None,
+            "direction": (record.call_type or "").lower(),
+            "callee": record.callee,
+            "talk_seconds": record.talk_seconds,
+            "outcome": record.outcome,
+            "reason": record.reason,
+            "reason_label": record.reason_label,
+            "charge": str(record.price),
+            "line_id": line.pk if line is not None else None,
+            "rating_revision": record.rating_revision,
+        }
+        emit("call.rerated" if rerated else "call.recorded", data, partner_id=link.partner_id)
 
 
 # --- sending -------------------------------------------------------------------------------------

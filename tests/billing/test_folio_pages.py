@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import CheckOutOverride, FolioLine, MinibarItem
-from billing.services import folio_balance, folio_for_stay
+from billing.services import MinibarCount, folio_balance, folio_for_stay, folio_post_charge, minibar_post
 from hotelpbx.core.models import AuditEntry
 from rooms import services as rooms
 from rooms.models import Room, Stay, StayStatus
@@ -180,3 +180,31 @@ def test_check_out_waits_briefly_for_a_call_in_progress_and_its_later_charge_is_
     send_cdr("1700000300.9", at=call_start, src="2101", dst="0301234567", talk=125)
     late = FolioLine.objects.get(call_record__callid="1700000300.9")
     assert late.late and late.amount == Decimal("0.30")
+
+
+def test_the_folio_says_where_each_posting_came_from_and_who_posted_it(
+    desk_client, stay_with_call, housekeeping_user, front_desk_user
+):
+    MinibarItem.objects.create(code="1045", name="Water", price=Decimal("3.50"))
+    room = stay_with_call.room
+    minibar_post(
+        room=room,
+        counts=[MinibarCount("1045", 1)],
+        source="tablet",
+        by=housekeeping_user,
+        idempotency_key="t1",
+    )
+    minibar_post(room=room, counts=[MinibarCount("1045", 2)], source="room_phone", idempotency_key="p1")
+    folio_post_charge(
+        folio=folio_for_stay(stay_with_call),
+        kind="service",
+        description="Laundry",
+        amount=Decimal("9"),
+        by=front_desk_user,
+    )
+
+    page = desk_client.get(reverse("billing:folio", args=[stay_with_call.pk])).content.decode()
+    assert f"Housekeeping tablet · {housekeeping_user.username}" in page
+    assert "Room phone</td>" in page
+    assert f"Front desk · {front_desk_user.username}" in page
+    assert "Call record</td>" in page

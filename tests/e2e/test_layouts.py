@@ -105,6 +105,7 @@ def desk_pages(hotel) -> dict[str, str]:
         "house-accounts": reverse("billing:house_accounts"),
         "house-account": reverse("billing:house_account", args=[hotel["house_account"].pk]),
         "late-charges": reverse("billing:late_charges"),
+        "calls": reverse("billing:calls"),
     }
 
 

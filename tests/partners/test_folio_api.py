@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
+from billing import services as billing_services
 from billing.models import CallRecord, FolioLine, MinibarItem
 from rooms.models import Stay
 from tests.concurrency import race
@@ -176,3 +178,35 @@ def test_a_re_rated_call_comes_back_in_an_incremental_sync(api, manager_user):
     assert [c["callid"] for c in changed] == ["r2", "r0"]  # r2 again (>=), then the re-rated call last
     assert changed[-1]["outcome"] != "charged" or changed[-1]["price"] != "0.90"
     assert changed[-1]["updated_at"] > last_seen
+
+
+def test_a_stays_postings_are_listed_in_order_with_where_each_came_from(
+    api, api_for, catalogue, front_desk_user
+):
+    stay = stay_for(api)
+    empty = api.get(f"/api/v1/stays/{stay['id']}/postings/").json()
+    assert empty == {"stay": stay["id"], "balance": "0.00", "results": []}
+    api.post(f"/api/v1/stays/{stay['id']}/postings/", {"minibar_item": "1045", "quantity": 1})
+    laundry = api.post(f"/api/v1/stays/{stay['id']}/postings/", {"amount": "12.50", "description": "Laundry"})
+    billing_services.folio_line_reverse(
+        line=FolioLine.objects.get(pk=laundry.json()["lines"][0]["id"]), by=front_desk_user, reason="not ours"
+    )
+
+    listed = api.get(f"/api/v1/stays/{stay['id']}/postings/").json()
+    assert listed["balance"] == "3.50"
+    assert [(p["description"], p["amount"], p["source"]) for p in listed["results"]] == [
+        ("Minibar: 1 × Water", "3.50", "api"),
+        ("Laundry", "12.50", "api"),
+        ("Void: Laundry", "-12.50", "desk"),
+    ]
+    assert listed["results"][2]["reverses"] == listed["results"][1]["id"]
+    assert_error(api_for(partner="Mews").get(f"/api/v1/stays/{stay['id']}/postings/"), 404)
+
+
+def test_the_desk_reads_which_api_client_posted_a_charge(api, catalogue, desk_client):
+    stay = stay_for(api)
+    api.post(f"/api/v1/stays/{stay['id']}/postings/", {"minibar_item": "1045", "quantity": 1})
+    api.post(f"/api/v1/stays/{stay['id']}/postings/", {"amount": "12.50", "description": "Laundry"})
+
+    folio = desk_client.get(reverse("billing:folio", args=[stay["id"]])).content.decode()
+    assert folio.count("API · Opera PMS") == 2

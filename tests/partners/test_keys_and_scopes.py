@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from billing.models import FolioLine
+from billing.models import CallRecord, FolioLine
 from hotelpbx.partners.models import PartnerKey
 from hotelpbx.partners.scopes import SCOPES
 from rooms.models import Stay
@@ -43,7 +43,9 @@ OPERATIONS = [
     ("delete", "/api/v1/wakeups/{wakeup}/", "wakeups:write"),
     ("get", "/api/v1/stays/{stay}/folio/", "folio:read"),
     ("post", "/api/v1/stays/{stay}/postings/", "postings:write"),
+    ("get", "/api/v1/stays/{stay}/postings/", "folio:read"),
     ("get", "/api/v1/call-records/", "folio:read"),
+    ("get", "/api/v1/call-records/{call_record}/", "folio:read"),
     ("get", "/api/v1/minibar-items/", "folio:read"),
 ]
 
@@ -62,7 +64,10 @@ def targets(make_key):
         },
     ).json()
     [wakeup] = wakeup_set(stay=Stay.objects.get(pk=stay["id"]), day=date(2030, 1, 2), clock=time(7, 0))
-    return {"room": room.number, "stay": stay["id"], "wakeup": wakeup.pk}
+    call = CallRecord.objects.create(
+        pbx_serial="SN", callid="c-1", call_type="Outbound", room=room, stay_id=stay["id"], outcome="free"
+    )
+    return {"room": room.number, "stay": stay["id"], "wakeup": wakeup.pk, "call_record": call.pk}
 
 
 @pytest.mark.parametrize(("method", "path", "scope"), OPERATIONS)

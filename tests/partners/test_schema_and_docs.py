@@ -121,3 +121,18 @@ def test_the_live_api_keeps_to_its_schema(live_server, make_key, settings):
     assert sum(1 for s in statuses if s < 300) >= 10  # the key opened the API: not all refusals
     assert ("PATCH", "/api/v1/stays/{id}/") in aimed  # the stay change was tried on a real stay
     print(f"schemathesis: {checked} operations, {len(statuses)} requests, statuses {sorted(set(statuses))}")
+
+
+def test_every_webhook_event_is_described_in_the_schema_and_in_docs_api_md(client):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from hotelpbx.partners.webhooks import EVENT_TYPES
+
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    endpoint = schema["components"]["schemas"]["WebhookEndpoint"]["properties"]["event_types"]
+    docs = (Path(settings.BASE_DIR) / "docs" / "api.md").read_text()
+    for event, text in EVENT_TYPES.items():
+        assert f"`{event}`: {text}" in endpoint["description"]
+        assert f"`{event}`" in docs, f"{event} is not in docs/api.md's list of events"

@@ -199,8 +199,31 @@ class FolioView(_StayScoped):
         return Response(FolioSerializer(_folio_body(self.stay(pk))).data)
 
 
+class PostingListSerializer(serializers.Serializer):
+    stay = serializers.IntegerField()
+    balance = serializers.DecimalField(**MONEY)
+    results = FolioLineSerializer(many=True, help_text="Every line, in the order it was posted.")
+
+
 class PostingView(_StayScoped):
-    required_scopes = {"POST": "postings:write"}
+    required_scopes = {"GET": "folio:read", "POST": "postings:write"}
+
+    @extend_schema(
+        responses=PostingListSerializer,
+        description=_scoped(
+            "Every line posted to the stay's folio, in the order posted: charges (calls, minibar, "
+            "services, room nights, adjustments), payments and reversals (`reverses` names the voided "
+            "line). `source` says where it came from: `call_record`, `tablet`, `desk`, `room_phone`, "
+            "`api`, `system`.",
+            "folio:read",
+        ),
+    )
+    def get(self, request, pk):
+        stay = self.stay(pk)
+        folio = Folio.objects.filter(stay=stay).first()
+        lines = billing_selectors.folio_lines(folio) if folio is not None else []
+        balance = billing_services.folio_balance(folio) if folio is not None else "0.00"
+        return Response(PostingListSerializer({"stay": stay.pk, "balance": balance, "results": lines}).data)
 
     @extend_schema(
         request=PostingSerializer,
@@ -228,6 +251,7 @@ class PostingView(_StayScoped):
                 counts=[billing_services.MinibarCount(code=v["minibar_item"], quantity=v["quantity"])],
                 source=LineSource.API,
                 idempotency_key=posting_key,
+                posted_via=self.partner.name,
             )
         else:
             billing_services.check_stay_can_be_charged(stay)
@@ -240,6 +264,7 @@ class PostingView(_StayScoped):
                     tax_rate=v.get("tax_rate", 0),
                     source=LineSource.API,
                     idempotency_key=posting_key,
+                    posted_via=self.partner.name,
                 )
             ]
         balance = billing_services.folio_balance(billing_services.folio_for_stay(stay))

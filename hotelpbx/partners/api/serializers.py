@@ -280,7 +280,11 @@ class WebhookEndpointSerializer(Input):
     id = serializers.IntegerField(read_only=True)
     url = serializers.URLField(max_length=500)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(EVENT_TYPES)), required=False, default=list
+        child=serializers.ChoiceField(choices=sorted(EVENT_TYPES)),
+        required=False,
+        default=list,
+        help_text="The events to receive; empty means every event. "
+        + " ".join(f"`{name}`: {text}" for name, text in EVENT_TYPES.items()),
     )
     is_active = serializers.BooleanField(required=False)
     disabled_reason = serializers.CharField(read_only=True)
