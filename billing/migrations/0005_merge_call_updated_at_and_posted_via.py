@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0004_callrecord_updated_at'),
-        ('billing', '0004_folioline_posted_via'),
+        ("billing", "0004_callrecord_updated_at"),
+        ("billing", "0004_folioline_posted_via"),
     ]
 
-    operations = [
-    ]
+    operations = []
