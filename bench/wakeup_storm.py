@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WAKEUPS = int(os.environ.get("BENCH_WAKEUPS", "500"))
+MODES = os.environ.get("BENCH_MODES", "alarm,confirmed").split(",")
 ZONE = "Europe/Berlin"
 
 
@@ -130,13 +131,8 @@ def main() -> None:
 
 
 def run(emu, extensions: list[str]) -> None:
-    from django.utils import timezone
 
-    from hotelpbx.core.timeutil import hotel_zone
     from hotelpbx.pbx.client import get_client
-    from rooms.models import Stay
-    from wakeup import dispatch, services
-    from wakeup.models import WakeupCall, WakeupStatus
 
     build_hotel(extensions)
     client = get_client()
@@ -146,6 +142,19 @@ def run(emu, extensions: list[str]) -> None:
     for extension in extensions:
         client.extension_query([extension])
     baseline = time.monotonic() - started
+    if "alarm" in MODES:
+        alarm_mode(emu, extensions, baseline)
+    if "confirmed" in MODES:
+        confirmed_mode(emu, baseline)
+
+
+def alarm_mode(emu, extensions: list[str], baseline: float) -> None:
+    from django.utils import timezone
+
+    from hotelpbx.core.timeutil import hotel_zone
+    from rooms.models import Stay
+    from wakeup import dispatch, services
+    from wakeup.models import WakeupCall, WakeupStatus
 
     due = timezone.localtime(timezone.now() + timedelta(minutes=20), hotel_zone()).replace(
         second=0, microsecond=0
@@ -187,7 +196,6 @@ def run(emu, extensions: list[str]) -> None:
         "(wakeupcall/create is a configuration change)",
         flush=True,
     )
-    confirmed_mode(emu, baseline)
 
 
 def confirmed_mode(emu, baseline: float) -> None:

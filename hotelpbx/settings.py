@@ -471,6 +471,9 @@ WAKEUP_RESULT_GRACE_SECONDS = env.int("WAKEUP_RESULT_GRACE_SECONDS", default=180
 # The caller number the PBX's alarm calls show in their call records; empty: any caller that is not a
 # room's extension.
 WAKEUP_ALARM_CALLER = env.str("WAKEUP_ALARM_CALLER", default="")
+# When a wake-up is escalated, the app also rings this front-desk extension and connects it to the room
+# (dial API, through the outbox); empty: no call, the alert on the desk pages only.
+WAKEUP_ESCALATION_DESK_EXTENSION = env.str("WAKEUP_ESCALATION_DESK_EXTENSION", default="").strip()
 # An alert nobody acknowledged after this many minutes goes to the manager too.
 WAKEUP_MANAGER_AFTER_MINUTES = env.int("WAKEUP_MANAGER_AFTER_MINUTES", default=10)
 # Confirmed mode: times the guest may press 2 to snooze (each snooze rings again after the interval);

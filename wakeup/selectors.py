@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from hotelpbx.pbx import wakeup_ops
 from rooms.models import Stay, StayStatus
 
 from . import timing
@@ -21,10 +22,26 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _with_desk_calls(alerts: list[WakeupAlert]) -> list[WakeupAlert]:
+    """Give each alert `desk_call`: what became of the call to the desk extension, in words ("" if none)."""
+    calls = wakeup_ops.desk_calls([a.desk_call_command_id for a in alerts if a.desk_call_command_id])
+    for alert in alerts:
+        alert.desk_call = ""
+        if alert.desk_call_command_id is None:
+            continue
+        extension, state, why = calls.get(alert.desk_call_command_id, ("", "failed", "the call was lost"))
+        desk = f"Desk extension {extension}".rstrip()
+        alert.desk_call = {
+            "done": f"{desk} called.",
+            "pending": f"Calling {desk[0].lower()}{desk[1:]}...",
+        }.get(state, f"{desk} could not be called: {why}.")
+    return alerts
+
+
 def board_day(day: date) -> list[WakeupCall]:
     """The day's wake-ups by time, the ones that need the desk on top, with the guest's name."""
     start, end = _day_bounds(day)
-    return list(
+    wakeups = list(
         WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end)
         .select_related("room", "stay__guest", "alert", "alert__acknowledged_by", "set_by")
         .prefetch_related("attempts")
@@ -35,13 +52,17 @@ def board_day(day: date) -> list[WakeupCall]:
         )
         .order_by("attention", "due_at", "room__number")
     )
+    _with_desk_calls([w.alert for w in wakeups if hasattr(w, "alert")])
+    return wakeups
 
 
 def open_alerts() -> list[WakeupAlert]:
-    return list(
-        WakeupAlert.objects.filter(acknowledged_at__isnull=True)
-        .select_related("wakeup__room", "wakeup__stay__guest")
-        .order_by("raised_at")
+    return _with_desk_calls(
+        list(
+            WakeupAlert.objects.filter(acknowledged_at__isnull=True)
+            .select_related("wakeup__room", "wakeup__stay__guest")
+            .order_by("raised_at")
+        )
     )
 
 

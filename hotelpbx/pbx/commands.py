@@ -159,6 +159,11 @@ def ring_wakeup_prompt(extension: str, *, prompt: str = "", reason: str = ""):
     )
 
 
+def call_desk(desk_extension: str, *, callee: str, reason: str = ""):
+    """Ring the front desk's extension, then connect it to `callee` (an escalated wake-up's room)."""
+    return enqueue(desk_extension, wakeup_ops.DIAL, {"callee": callee}, reason=reason or "call the desk")
+
+
 # --- applying ------------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,11 @@ their results here. Ops (all idempotent):
   alarm.query   {}           read the extension's alarms; the answer is kept on the command row
   prompt.ring   {"prompt"}   ring the extension and play the prompt (playprompt); the callid is kept
                              on the command row, so the call's reports can be matched to it
+  desk.dial     {"callee"}   the command's extension is the front desk's: ring it, then connect it to
+                             the room (dial API) when an escalated wake-up needs a person; the
+                             callid is kept on the command row. Sent again if a worker died mid-call
+                             (the desk ringing twice is harmless; a failed wake-up nobody hears of
+                             is not)
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from django.utils.dateparse import parse_datetime
 from .errors import PbxPermanentError
 from .models import CommandStatus, PbxCommand
 
-SET, REMOVE, QUERY, RING = "alarm.set", "alarm.remove", "alarm.query", "prompt.ring"
-OPS = (SET, REMOVE, QUERY, RING)
+SET, REMOVE, QUERY, RING, DIAL = "alarm.set", "alarm.remove", "alarm.query", "prompt.ring", "desk.dial"
+OPS = (SET, REMOVE, QUERY, RING, DIAL)
 DEFAULT_PROMPT = "macroform-cold_day"  # the PBX's own wake-up prompt
 NOT_FOUND = "10021"
 TOO_LATE = "late"
@@ -85,6 +90,25 @@ def ring_in_flight(extension: str) -> bool:
     ).exists()
 
 
+def desk_calls(command_ids) -> dict[int, tuple[str, str, str]]:
+    """Desk.dial commands by id (one query): (the desk's extension, pending / done / failed, the PBX's
+    reason in words)."""
+    rows = PbxCommand.objects.filter(pk__in=[i for i in command_ids if i]).values(
+        "pk", "extension", "status", "last_errno", "last_error"
+    )
+    found = {}
+    for row in rows:
+        if row["status"] == CommandStatus.DONE:
+            state, why = "done", ""
+        elif row["status"] in (CommandStatus.FAILED, CommandStatus.RESENT):
+            errno = f" (errno {row['last_errno']})" if row["last_errno"] else ""
+            state, why = "failed", (row["last_error"] or "the PBX refused the call") + errno
+        else:
+            state, why = "pending", ""
+        found[row["pk"]] = (row["extension"], state, why)
+    return found
+
+
 def query_result(command_id: int) -> QueryResult:
     """What an alarm.query command found, once the worker has applied it."""
 
@@ -121,6 +145,10 @@ def command_state(command_id: int) -> tuple[str, str]:
 
 def apply(command, client) -> None:
     payload = command.payload or {}
+    if command.op == DIAL:
+        callid = client.dial_extension(command.extension, str(payload.get("callee", "")))
+        PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
+        return
     if command.op == SET:
         _apply_set(command.extension, payload, client)
     elif command.op == REMOVE:
