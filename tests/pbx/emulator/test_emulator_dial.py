@@ -1,6 +1,7 @@
 """Click-to-call on the emulated PBX (API.md 5.10): v1 extension/dial_extension, v2 call/dial. Required
 fields are enforced, unknown extensions answer the documented errno, and a placed call is recorded."""
 
+
 def v2(api, path, body, token):
     return api.post(path, body, token=token, version="v2.0.0")
 
