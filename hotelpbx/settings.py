@@ -487,6 +487,9 @@ WAKEUP_SURVEY_SECONDS = env.float("WAKEUP_SURVEY_SECONDS", default=900.0)
 CELERY_BEAT_SCHEDULE.update(
     {
         "wakeup-dispatch": {"task": "wakeup.tasks.dispatch_due", "schedule": WAKEUP_DISPATCH_SECONDS},
+        # Wake-ups are due on whole minutes: a run at hh:mm:00 starts them without waiting for the
+        # interval's next turn (two runs at once share the work: rows are claimed compare-and-swap).
+        "wakeup-dispatch-on-the-minute": {"task": "wakeup.tasks.dispatch_due", "schedule": crontab()},
         "wakeup-survey": {"task": "wakeup.tasks.survey_alarms", "schedule": WAKEUP_SURVEY_SECONDS},
     }
 )

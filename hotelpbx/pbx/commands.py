@@ -182,7 +182,7 @@ def apply_command(command: PbxCommand, client: PbxClient, *, reclaimed: bool = F
     elif command.op == CommandOp.ROUTE_MEMBERS:
         routes.apply_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
     elif command.op in wakeup_ops.OPS:
-        wakeup_ops.apply(command, client)
+        wakeup_ops.apply(command, client, reclaimed=reclaimed)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
 

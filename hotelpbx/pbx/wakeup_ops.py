@@ -12,7 +12,10 @@ their results here. Ops (all idempotent):
   alarm.remove  {"time"}     delete the extension's alarm at that time (none there: done)
   alarm.query   {}           read the extension's alarms; the answer is kept on the command row
   prompt.ring   {"prompt"}   ring the extension and play the prompt (playprompt); the callid is kept
-                             on the command row, so the call's reports can be matched to it
+                             on the command row, so the call's reports can be matched to it. Taken
+                             over from a worker that died mid-call, it first looks for reports of a
+                             prompt call to the extension that no ring accounts for: the PBX took
+                             the dead worker's request, so that call is adopted, not placed again
   desk.dial     {"callee"}   the command's extension is the front desk's: ring it, then connect it to
                              the room (dial API) when an escalated wake-up needs a person; the
                              callid is kept on the command row. Sent again if a worker died mid-call
@@ -29,7 +32,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .errors import PbxPermanentError
-from .models import CommandStatus, PbxCommand
+from .events import MalformedReport, parse_report
+from .models import CommandStatus, PbxCommand, PbxEvent
 
 SET, REMOVE, QUERY, RING, DIAL = "alarm.set", "alarm.remove", "alarm.query", "prompt.ring", "desk.dial"
 OPS = (SET, REMOVE, QUERY, RING, DIAL)
@@ -143,7 +147,8 @@ def command_state(command_id: int) -> tuple[str, str]:
 # --- applying (called by commands.apply_command) -----------------------------------------------------
 
 
-def apply(command, client) -> None:
+def apply(command, client, *, reclaimed: bool = False) -> None:
+    """`reclaimed`: a worker died while sending it; `command.claimed_at` is still that worker's claim."""
     payload = command.payload or {}
     if command.op == DIAL:
         callid = client.dial_extension(command.extension, str(payload.get("callee", "")))
@@ -154,13 +159,45 @@ def apply(command, client) -> None:
     elif command.op == REMOVE:
         _apply_remove(command.extension, str(payload.get("time", "")), client)
     elif command.op == RING:
-        callid = client.playprompt(command.extension, str(payload.get("prompt") or DEFAULT_PROMPT))
+        callid = _rung_while_claimed(command.extension, command.claimed_at) if reclaimed else ""
+        callid = callid or client.playprompt(command.extension, str(payload.get("prompt") or DEFAULT_PROMPT))
 
         PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
     elif command.op == QUERY:
         found = client.wakeup_query(command.extension)
 
         PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "found": found})
+
+
+# Reports only a prompt call to the extension produces (the emulator's and, as far as the documents
+# say, the PBX's): its end, a key, its failure; and its call record from the extension to itself.
+PROMPT_REPORTS = ("PlayPromptEnd", "DTMF", "CallFailed", "NewCdr")
+
+
+def _rung_while_claimed(extension: str, since: datetime | None) -> str:
+    """The callid of a prompt call to `extension` reported since `since` that no ring command holds."""
+    if since is None:
+        return ""
+    events = (
+        PbxEvent.objects.filter(received_at__gte=since, name__in=PROMPT_REPORTS)
+        .exclude(callid="")
+        .order_by("received_at", "id")
+    )
+    for event in events.only("callid", "body", "name"):
+        if PbxCommand.objects.filter(op=RING, payload__callid=event.callid).exists():
+            continue
+        try:
+            report = parse_report(event.body)
+        except MalformedReport:
+            continue
+        if event.name == "NewCdr":
+            cdr = report.cdr()
+            ours = cdr.callfrom == cdr.callto == extension
+        else:
+            ours = any(p.kind == "ext" and p.number == extension for p in report.parties)
+        if ours:
+            return event.callid
+    return ""
 
 
 def _apply_set(extension: str, payload: dict, client) -> None:
