@@ -131,13 +131,38 @@ def main() -> None:
     from hotelpbx.core.embedded_redis import EmbeddedRedis
 
     redis = EmbeddedRedis(tmp).start()  # the broker of the worker phase (REDIS_URL unset: this one)
+    postgres = os.environ.get("BENCH_DATABASE_URL", "")
     try:
+        if postgres:
+            recreate_database(postgres)
         configure(tmp, emu.url)
         run(emu, extensions, tmp)
     finally:
         emu.stop()
         redis.stop()
+        if postgres:
+            drop_database(postgres)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def recreate_database(url: str) -> None:
+    """A throwaway PostgreSQL database (BENCH_DATABASE_URL names it; dropped at the end)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run(emu, extensions: list[str], tmp: Path) -> None:

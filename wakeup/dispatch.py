@@ -217,8 +217,8 @@ def _confirmed_mode_due(wakeup: WakeupCall, now: datetime) -> str:
 
 def late_ring_cap() -> timedelta:
     """Confirmed mode: how late a ring (the first, a retry or a snooze) may still go out. Later than
-    this (beat or every worker was down) the desk is alerted instead: a guest rung an hour late is
-    not woken, and is woken up for nothing."""
+    this (beat or every worker was down) the wake-up is escalated instead of rung: a call an hour late
+    wakes nobody in time, and the desk must know now, not after three more unanswered calls."""
     return timedelta(seconds=settings.WAKEUP_LATE_RING_SECONDS)
 
 
