@@ -323,11 +323,12 @@ def with_workers(emu, baseline: float, tmp: Path, concurrency: int) -> None:
         emu.reset_logs()
         while timezone.now() < due:
             time.sleep(0.05)
-        started, last_ring, sent = time.monotonic(), None, 0
+        started, first_ring, last_ring, sent = time.monotonic(), None, None, 0
         while time.monotonic() - started < 300:
             now_sent = sum(1 for r in emu.requests_log if r.get("path") in PLAYPROMPT)
             if now_sent != sent:
                 sent, last_ring = now_sent, time.monotonic() - started
+                first_ring = last_ring if first_ring is None else first_ring
             if sent >= WAKEUPS:
                 break
             time.sleep(0.05)
@@ -352,6 +353,8 @@ def with_workers(emu, baseline: float, tmp: Path, concurrency: int) -> None:
     )
     last = f"{last_ring:7.1f} s" if last_ring is not None else "never"
     print(f"  rooms rung {len(played)}/{WAKEUPS}; from the due minute to the last ring {last}")
+    if first_ring is not None:
+        print(f"  (the first ring {first_ring:.1f} s after the due minute: beat and the dispatcher's start)")
     if last_ring is not None:
         print(f"  ratio last-ring/baseline: {last_ring / baseline:.1f}x")
     print(f"  PBX API requests per wake-up: {len(requests) / WAKEUPS:.2f}  (playprompt, plus beat's own)")

@@ -301,12 +301,21 @@ def _fail(command, claim, *, errno, error, count_attempt: bool = True) -> None:
 # --- re-driving and re-sending ---------------------------------------------------------------------------
 
 
-def heads_to_drive(limit: int = 1000) -> list[int]:
+# The sweeper leaves a fresh command to the drain task its commit scheduled; re-driving it as well
+# would queue a second task per command, and a storm of 500 (wake-up rings) would wait behind them.
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+def heads_to_drive(limit: int = 1000, *, settled: timedelta | None = None) -> list[int]:
     """The first open command of every extension whose head is due: pending and past its backoff, or
-    stuck in 'sending' by a worker that died."""
+    stuck in 'sending' by a worker that died. With `settled`, a pending command never tried is due
+    only once it is that old (its own drain task had its chance)."""
     now = timezone.now()
+    untried = Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
+    if settled is not None:
+        untried &= Q(created_at__lte=now - settled)
     due = PbxCommand.objects.filter(
-        Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
+        untried
         | Q(status=CommandStatus.PENDING, next_attempt_at__lte=now)
         | Q(status=CommandStatus.SENDING, claimed_at__lt=now - stale_claim())
     )
