@@ -70,12 +70,12 @@ def step(pk: int, lease: datetime, seen: datetime | None = None) -> str:
         if wakeup.next_action_at != lease:
             return "taken"
         now = timezone.now()
-        wakeup.step_was_due = seen or now
         handler = STEPS.get(wakeup.status)
         if handler is None:
             wakeup.next_action_at = None
             wakeup.save(update_fields=["next_action_at"])
             return "idle"
+        wakeup.step_was_due = seen or now
         return handler(wakeup, now)
 
 

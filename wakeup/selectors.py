@@ -38,10 +38,17 @@ def _with_desk_calls(alerts: list[WakeupAlert]) -> list[WakeupAlert]:
     return alerts
 
 
+def board(day: date) -> list[WakeupCall]:
+    """The board's rows: board_day, each escalated one saying what became of its call to the desk."""
+    rows = board_day(day)
+    _with_desk_calls([w.alert for w in rows if hasattr(w, "alert")])
+    return rows
+
+
 def board_day(day: date) -> list[WakeupCall]:
     """The day's wake-ups by time, the ones that need the desk on top, with the guest's name."""
     start, end = _day_bounds(day)
-    wakeups = list(
+    return list(
         WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end)
         .select_related("room", "stay__guest", "alert", "alert__acknowledged_by", "set_by")
         .prefetch_related("attempts")
@@ -52,8 +59,6 @@ def board_day(day: date) -> list[WakeupCall]:
         )
         .order_by("attention", "due_at", "room__number")
     )
-    _with_desk_calls([w.alert for w in wakeups if hasattr(w, "alert")])
-    return wakeups
 
 
 def open_alerts() -> list[WakeupAlert]:
