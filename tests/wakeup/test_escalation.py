@@ -1,7 +1,7 @@
-"""Escalation reaches a person: the alert on the desk pages, optionally a call that rings the front desk's
-extension and connects it to the room (dial API, through the outbox, against the emulated PBX over HTTP),
-the manager after M minutes; and work missed while beat or the worker was down is escalated, not done
-hours late."""
+"""Escalation reaches a person: besides the alert on the desk pages, an escalated wake-up can ring the
+front desk's extension and connect it to the room (dial API through the outbox, against the emulated PBX
+over HTTP, API v1 and v2), and the alert says in words whether that call was placed. (The manager after
+M minutes: test_pages and test_dispatch; work missed while beat was down: test_dispatch.)"""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
