@@ -150,10 +150,6 @@ def command_state(command_id: int) -> tuple[str, str]:
 def apply(command, client, *, reclaimed: bool = False) -> None:
     """`reclaimed`: a worker died while sending it; `command.claimed_at` is still that worker's claim."""
     payload = command.payload or {}
-    if command.op == DIAL:
-        callid = client.dial_extension(command.extension, str(payload.get("callee", "")))
-        PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
-        return
     if command.op == SET:
         _apply_set(command.extension, payload, client)
     elif command.op == REMOVE:
@@ -162,6 +158,9 @@ def apply(command, client, *, reclaimed: bool = False) -> None:
         callid = _rung_while_claimed(command.extension, command.claimed_at) if reclaimed else ""
         callid = callid or client.playprompt(command.extension, str(payload.get("prompt") or DEFAULT_PROMPT))
 
+        PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
+    elif command.op == DIAL:
+        callid = client.dial_extension(command.extension, str(payload.get("callee", "")))
         PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
     elif command.op == QUERY:
         found = client.wakeup_query(command.extension)
