@@ -482,6 +482,9 @@ WAKEUP_RESULT_GRACE_SECONDS = env.int("WAKEUP_RESULT_GRACE_SECONDS", default=180
 # setting, not verified on hardware (README, "A real PBX"); empty: any caller that is not a room's
 # extension.
 WAKEUP_ALARM_CALLER = env.str("WAKEUP_ALARM_CALLER", default="")
+# When a wake-up is escalated, the app also rings this front-desk extension and connects it to the room
+# (dial API, through the outbox); empty: no call, the alert on the desk pages only.
+WAKEUP_ESCALATION_DESK_EXTENSION = env.str("WAKEUP_ESCALATION_DESK_EXTENSION", default="").strip()
 # An alert nobody acknowledged after this many minutes goes to the manager too.
 WAKEUP_MANAGER_AFTER_MINUTES = env.int("WAKEUP_MANAGER_AFTER_MINUTES", default=10)
 # Confirmed mode: times the guest may press 2 to snooze (each snooze rings again after the interval);
@@ -495,6 +498,9 @@ WAKEUP_SURVEY_SECONDS = env.float("WAKEUP_SURVEY_SECONDS", default=900.0)
 CELERY_BEAT_SCHEDULE.update(
     {
         "wakeup-dispatch": {"task": "wakeup.tasks.dispatch_due", "schedule": WAKEUP_DISPATCH_SECONDS},
+        # Wake-ups are due on whole minutes: a run at hh:mm:00 starts them without waiting for the
+        # interval's next turn (two runs at once share the work: rows are claimed compare-and-swap).
+        "wakeup-dispatch-on-the-minute": {"task": "wakeup.tasks.dispatch_due", "schedule": crontab()},
         "wakeup-survey": {"task": "wakeup.tasks.survey_alarms", "schedule": WAKEUP_SURVEY_SECONDS},
     }
 )

@@ -60,7 +60,7 @@ def dispatch_due(now: datetime | None = None, limit: int = 2000) -> dict[str, in
         if lease is None:
             counts["taken"] = counts.get("taken", 0) + 1
             continue
-        outcome = step(pk, lease)
+        outcome = step(pk, lease, seen)
         counts[outcome] = counts.get(outcome, 0) + 1
     counts["surveys"] = process_surveys()
     counts["to_manager"] = alerts_to_manager(now)
@@ -73,7 +73,8 @@ def _claim(pk: int, seen: datetime):
     return lease if taken else None
 
 
-def step(pk: int, lease: datetime) -> str:
+def step(pk: int, lease: datetime, seen: datetime | None = None) -> str:
+    """One step of one claimed wake-up; `seen`: when the step was due (how late it runs)."""
     with transaction.atomic():
         wakeup = WakeupCall.objects.select_for_update(of=("self",)).select_related("room", "stay").get(pk=pk)
         if wakeup.next_action_at != lease:
@@ -86,6 +87,7 @@ def step(pk: int, lease: datetime) -> str:
             wakeup.next_action_at = None
             wakeup.save(update_fields=["next_action_at"])
             return "idle"
+        wakeup.step_was_due = seen or now
         return handler(wakeup, now)
 
 
@@ -213,7 +215,7 @@ def _confirmed_mode_due(wakeup: WakeupCall, now: datetime) -> str:
     if now < wakeup.due_at:
         _save(wakeup, wakeup.due_at)
         return "waiting"
-    if now > wakeup.due_at + timedelta(seconds=settings.WAKEUP_LATE_RING_SECONDS):
+    if now > wakeup.due_at + late_ring_cap():
         services.escalate(wakeup, "Not rung at its time (worker or scheduler down?): call the room by hand.")
         return "escalated"
     if not PbxConfig.link_enabled():
@@ -221,7 +223,21 @@ def _confirmed_mode_due(wakeup: WakeupCall, now: datetime) -> str:
         return "escalated"
     services.transition(wakeup, S.RINGING)
     _ring(wakeup, now)
+    _note_if_late(wakeup, now - wakeup.due_at)
     return "rung"
+
+
+def late_ring_cap() -> timedelta:
+    """Confirmed mode: how late a ring (the first, a retry or a snooze) may still go out. Later than
+    this (beat or every worker was down) the wake-up is escalated instead of rung: a call an hour late
+    wakes nobody in time, and the desk must know now, not after three more unanswered calls."""
+    return timedelta(seconds=settings.WAKEUP_LATE_RING_SECONDS)
+
+
+def _note_if_late(wakeup: WakeupCall, late: timedelta) -> None:
+    if late >= timedelta(seconds=max(60.0, 3 * settings.WAKEUP_DISPATCH_SECONDS)):
+        wakeup.note = f"rung {int(late.total_seconds()) // 60} min {int(late.total_seconds()) % 60} s late"
+        wakeup.save(update_fields=["note"])
 
 
 def _ring(wakeup: WakeupCall, now: datetime) -> None:
@@ -236,7 +252,15 @@ def _ring(wakeup: WakeupCall, now: datetime) -> None:
 
 def _ringing_confirmed(wakeup: WakeupCall, now: datetime) -> str:
     if wakeup.ring_command_id is None:  # a retry or a snooze is due
+        late = now - wakeup.step_was_due
+        if late > late_ring_cap():
+            services.transition(wakeup, S.FAILED)
+            services.escalate(
+                wakeup, "The next call was not made at its time (worker or scheduler down?): call the room."
+            )
+            return "escalated"
         _ring(wakeup, now)
+        _note_if_late(wakeup, late)
         return "rung"
     state, callid, why = wakeup_ops.ring_callid(wakeup.ring_command_id)
     if state == "failed":

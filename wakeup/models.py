@@ -246,6 +246,9 @@ class WakeupAlert(models.Model):
     reason = models.CharField(max_length=255)
     raised_at = models.DateTimeField(auto_now_add=True, db_index=True)
     to_manager_at = models.DateTimeField(null=True, blank=True)
+    desk_call_command_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The outbox command that rang the desk extension, if any."
+    )
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

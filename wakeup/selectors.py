@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from hotelpbx.pbx import wakeup_ops
 from rooms.models import Stay, StayStatus
 
 from . import timing
@@ -19,6 +20,29 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     start = timing.local_to_utc(day, time(0, 0)).at
     end = timing.local_to_utc(day + timedelta(days=1), time(0, 0)).at
     return start, end
+
+
+def _with_desk_calls(alerts: list[WakeupAlert]) -> list[WakeupAlert]:
+    """Give each alert `desk_call`: what became of the call to the desk extension, in words ("" if none)."""
+    calls = wakeup_ops.desk_calls([a.desk_call_command_id for a in alerts if a.desk_call_command_id])
+    for alert in alerts:
+        alert.desk_call = ""
+        if alert.desk_call_command_id is None:
+            continue
+        extension, state, why = calls.get(alert.desk_call_command_id, ("", "failed", "the call was lost"))
+        desk = f"Desk extension {extension}".rstrip()
+        alert.desk_call = {
+            "done": f"{desk} called.",
+            "pending": f"Calling {desk[0].lower()}{desk[1:]}...",
+        }.get(state, f"{desk} could not be called: {why}.")
+    return alerts
+
+
+def board(day: date) -> list[WakeupCall]:
+    """The board's rows: board_day, each escalated one saying what became of its call to the desk."""
+    rows = board_day(day)
+    _with_desk_calls([w.alert for w in rows if hasattr(w, "alert")])
+    return rows
 
 
 def board_day(day: date) -> list[WakeupCall]:
@@ -43,10 +67,12 @@ def board_day(day: date) -> list[WakeupCall]:
 
 
 def open_alerts() -> list[WakeupAlert]:
-    return list(
-        WakeupAlert.objects.filter(acknowledged_at__isnull=True)
-        .select_related("wakeup__room", "wakeup__stay__guest")
-        .order_by("raised_at")
+    return _with_desk_calls(
+        list(
+            WakeupAlert.objects.filter(acknowledged_at__isnull=True)
+            .select_related("wakeup__room", "wakeup__stay__guest")
+            .order_by("raised_at")
+        )
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hotelpbx.core.audit import audit_record
 from hotelpbx.pbx import commands, wakeup_ops
+from hotelpbx.pbx.config import PbxConfig
 from rooms.models import Room, Stay, StayStatus
 
 from . import signals, timing
@@ -290,7 +291,20 @@ def escalate(wakeup: WakeupCall, reason: str) -> None:
     wakeup.outcome_at = wakeup.outcome_at or timezone.now()
     wakeup.note = reason[:255]
     wakeup.save()
-    raise_alert(wakeup, reason)
+    alert = raise_alert(wakeup, reason)
+    _call_desk(wakeup, alert)
+
+
+def _call_desk(wakeup: WakeupCall, alert: WakeupAlert) -> None:
+    """Optionally ring the front desk's extension and connect it to the room (once per alert)."""
+    desk = settings.WAKEUP_ESCALATION_DESK_EXTENSION
+    if not desk or alert.desk_call_command_id is not None or not PbxConfig.link_enabled():
+        return
+    command = commands.call_desk(
+        desk, callee=wakeup.room.extension, reason=f"wake-up room {wakeup.room.number} escalated"
+    )
+    alert.desk_call_command_id = command.pk
+    alert.save(update_fields=["desk_call_command_id"])
 
 
 def alert_acknowledge(*, alert: WakeupAlert, by, action_taken: str) -> WakeupAlert:

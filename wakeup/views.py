@@ -25,7 +25,7 @@ def _board_context(request, form=None) -> dict:
     day = _day(request)
     return {
         "day": day,
-        "wakeups": selectors.board_day(day),
+        "wakeups": selectors.board(day),
         "counts": selectors.compliance(day),
         "form": form or WakeupForm(initial={"day": hotel_today()}),
         "refresh_seconds": settings.BOARD_REFRESH_SECONDS,

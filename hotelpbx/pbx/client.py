@@ -530,6 +530,21 @@ class PbxClient:
             raise PbxTemporaryError("playprompt answered Success without a callid", path=path)
         return callid
 
+    def dial_extension(self, caller: str, callee: str) -> str:
+        """Ring `caller` first and, once it answers, connect it to `callee` (both extensions); returns the
+        callid. v1 `extension/dial_extension`; v2 `call/dial` with the caller's own dial permission."""
+        if self.config.v2:
+            path = "call/dial"
+            body = {"caller": str(caller), "callee": str(callee), "dialpermission": str(caller)}
+        else:
+            path = "extension/dial_extension"
+            body = {"caller": str(caller), "callee": str(callee)}
+        body["autoanswer"] = "no"
+        callid = str(self.call(path, body).get("callid") or "")
+        if not callid:
+            raise PbxTemporaryError(f"{path} answered Success without a callid", path=path)
+        return callid
+
     # --- CDR export ------
     def cdr_download(
         self, start: datetime, end: datetime, numbers: str | Iterable[str] = "all"

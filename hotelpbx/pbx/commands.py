@@ -159,6 +159,11 @@ def ring_wakeup_prompt(extension: str, *, prompt: str = "", reason: str = ""):
     )
 
 
+def call_desk(desk_extension: str, *, callee: str, reason: str = ""):
+    """Ring the front desk's extension, then connect it to `callee` (an escalated wake-up's room)."""
+    return enqueue(desk_extension, wakeup_ops.DIAL, {"callee": callee}, reason=reason or "call the desk")
+
+
 # --- applying ------------------------------------------------------------------------------------------
 
 
@@ -177,7 +182,7 @@ def apply_command(command: PbxCommand, client: PbxClient, *, reclaimed: bool = F
     elif command.op == CommandOp.ROUTE_MEMBERS:
         routes.apply_membership(number, set(payload.get("routes", [])), payload.get("managed", []), client)
     elif command.op in wakeup_ops.OPS:
-        wakeup_ops.apply(command, client)
+        wakeup_ops.apply(command, client, reclaimed=reclaimed)
     else:
         raise PbxPermanentError(errno=None, meaning=f"unknown command {command.op!r}", path=command.op)
 
@@ -296,12 +301,21 @@ def _fail(command, claim, *, errno, error, count_attempt: bool = True) -> None:
 # --- re-driving and re-sending ---------------------------------------------------------------------------
 
 
-def heads_to_drive(limit: int = 1000) -> list[int]:
+# The sweeper leaves a fresh command to the drain task its commit scheduled; re-driving it as well
+# would queue a second task per command, and a storm of 500 (wake-up rings) would wait behind them.
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+def heads_to_drive(limit: int = 1000, *, settled: timedelta | None = None) -> list[int]:
     """The first open command of every extension whose head is due: pending and past its backoff, or
-    stuck in 'sending' by a worker that died."""
+    stuck in 'sending' by a worker that died. With `settled`, a pending command never tried is due
+    only once it is that old (its own drain task had its chance)."""
     now = timezone.now()
+    untried = Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
+    if settled is not None:
+        untried &= Q(created_at__lte=now - settled)
     due = PbxCommand.objects.filter(
-        Q(status=CommandStatus.PENDING, next_attempt_at__isnull=True)
+        untried
         | Q(status=CommandStatus.PENDING, next_attempt_at__lte=now)
         | Q(status=CommandStatus.SENDING, claimed_at__lt=now - stale_claim())
     )

@@ -28,12 +28,12 @@ def drain_extension_task(command_id: int) -> str:
 
 @shared_task(name="hotelpbx.pbx.tasks.sweep_commands", ignore_result=True)
 def sweep_commands_task() -> int:
-    from .commands import heads_to_drive, link_resting
+    from .commands import SWEEP_AFTER, heads_to_drive, link_resting
     from .config import PbxConfig
 
     if not PbxConfig.link_enabled():
         return 0
-    heads = heads_to_drive()
+    heads = heads_to_drive(settled=SWEEP_AFTER)
     if heads and link_resting():
         heads = heads[:1]  # while the PBX is unreachable one probe is enough; the rest wait their turn
     for command_id in heads:

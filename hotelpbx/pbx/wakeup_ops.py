@@ -12,7 +12,15 @@ their results here. Ops (all idempotent):
   alarm.remove  {"time"}     delete the extension's alarm at that time (none there: done)
   alarm.query   {}           read the extension's alarms; the answer is kept on the command row
   prompt.ring   {"prompt"}   ring the extension and play the prompt (playprompt); the callid is kept
-                             on the command row, so the call's reports can be matched to it
+                             on the command row, so the call's reports can be matched to it. Taken
+                             over from a worker that died mid-call, it first looks for reports of a
+                             prompt call to the extension that no ring accounts for: the PBX took
+                             the dead worker's request, so that call is adopted, not placed again
+  desk.dial     {"callee"}   the command's extension is the front desk's: ring it, then connect it to
+                             the room (dial API) when an escalated wake-up needs a person; the
+                             callid is kept on the command row. Sent again if a worker died mid-call
+                             (the desk ringing twice is harmless; a failed wake-up nobody hears of
+                             is not)
 """
 
 from __future__ import annotations
@@ -25,10 +33,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .errors import PbxPermanentError
-from .models import CommandStatus, PbxCommand
+from .events import MalformedReport, parse_report
+from .models import CommandStatus, PbxCommand, PbxEvent
 
-SET, REMOVE, QUERY, RING = "alarm.set", "alarm.remove", "alarm.query", "prompt.ring"
-OPS = (SET, REMOVE, QUERY, RING)
+SET, REMOVE, QUERY, RING, DIAL = "alarm.set", "alarm.remove", "alarm.query", "prompt.ring", "desk.dial"
+OPS = (SET, REMOVE, QUERY, RING, DIAL)
 DEFAULT_PROMPT = "macroform-cold_day"  # the PBX's own wake-up prompt
 NOT_FOUND = "10021"
 TOO_LATE = "late"
@@ -86,6 +95,25 @@ def ring_in_flight(extension: str) -> bool:
     ).exists()
 
 
+def desk_calls(command_ids) -> dict[int, tuple[str, str, str]]:
+    """Desk.dial commands by id (one query): (the desk's extension, pending / done / failed, the PBX's
+    reason in words)."""
+    rows = PbxCommand.objects.filter(pk__in=[i for i in command_ids if i]).values(
+        "pk", "extension", "status", "last_errno", "last_error"
+    )
+    found = {}
+    for row in rows:
+        if row["status"] == CommandStatus.DONE:
+            state, why = "done", ""
+        elif row["status"] in (CommandStatus.FAILED, CommandStatus.RESENT):
+            errno = f" (errno {row['last_errno']})" if row["last_errno"] else ""
+            state, why = "failed", (row["last_error"] or "the PBX refused the call") + errno
+        else:
+            state, why = "pending", ""
+        found[row["pk"]] = (row["extension"], state, why)
+    return found
+
+
 def query_result(command_id: int) -> QueryResult:
     """What an alarm.query command found, once the worker has applied it."""
 
@@ -130,20 +158,56 @@ def command_state(command_id: int) -> tuple[str, str]:
 # --- applying (called by commands.apply_command) -----------------------------------------------------
 
 
-def apply(command, client) -> None:
+def apply(command, client, *, reclaimed: bool = False) -> None:
+    """`reclaimed`: a worker died while sending it; `command.claimed_at` is still that worker's claim."""
     payload = command.payload or {}
     if command.op == SET:
         _apply_set(command.extension, payload, client)
     elif command.op == REMOVE:
         _apply_remove(command.extension, str(payload.get("time", "")), client)
     elif command.op == RING:
-        callid = client.playprompt(command.extension, str(payload.get("prompt") or DEFAULT_PROMPT))
+        callid = _rung_while_claimed(command.extension, command.claimed_at) if reclaimed else ""
+        callid = callid or client.playprompt(command.extension, str(payload.get("prompt") or DEFAULT_PROMPT))
 
+        PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
+    elif command.op == DIAL:
+        callid = client.dial_extension(command.extension, str(payload.get("callee", "")))
         PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "callid": callid})
     elif command.op == QUERY:
         found = client.wakeup_query(command.extension)
 
         PbxCommand.objects.filter(pk=command.pk).update(payload={**payload, "found": found})
+
+
+# Reports only a prompt call to the extension produces (the emulator's and, as far as the documents
+# say, the PBX's): its end, a key, its failure; and its call record from the extension to itself.
+PROMPT_REPORTS = ("PlayPromptEnd", "DTMF", "CallFailed", "NewCdr")
+
+
+def _rung_while_claimed(extension: str, since: datetime | None) -> str:
+    """The callid of a prompt call to `extension` reported since `since` that no ring command holds."""
+    if since is None:
+        return ""
+    events = (
+        PbxEvent.objects.filter(received_at__gte=since, name__in=PROMPT_REPORTS)
+        .exclude(callid="")
+        .order_by("received_at", "id")
+    )
+    for event in events.only("callid", "body", "name"):
+        if PbxCommand.objects.filter(op=RING, payload__callid=event.callid).exists():
+            continue
+        try:
+            report = parse_report(event.body)
+        except MalformedReport:
+            continue
+        if event.name == "NewCdr":
+            cdr = report.cdr()
+            ours = cdr.callfrom == cdr.callto == extension
+        else:
+            ours = any(p.kind == "ext" and p.number == extension for p in report.parties)
+        if ours:
+            return event.callid
+    return ""
 
 
 def _apply_set(extension: str, payload: dict, client) -> None:

@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from hotelpbx.core.heartbeats import record_worker
-from hotelpbx.pbx.commands import drain_extension, enqueue, heads_to_drive
+from hotelpbx.pbx.commands import SWEEP_AFTER, drain_extension, enqueue, heads_to_drive
 from hotelpbx.pbx.link import keep_alive
 from hotelpbx.pbx.models import CommandStatus, PbxCommand, PbxLink
 
@@ -153,3 +153,12 @@ def test_a_claim_left_by_a_dead_worker_is_sent_again_after_the_stale_claim_time(
     assert emulator.state.extensions["2101"]["dnd"] == "on"
     command.refresh_from_db()
     assert command.status == CommandStatus.DONE
+
+
+def test_the_sweeper_leaves_a_fresh_command_to_its_own_drain_task(link_configured):
+    command = a_pending_command()
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        assert command.pk in heads_to_drive()  # due: nothing has applied it
+        assert command.pk not in heads_to_drive(settled=SWEEP_AFTER)  # but its drain task is queued
+    with time_machine.travel(timezone.now() + SWEEP_AFTER + timedelta(seconds=1)):
+        assert command.pk in heads_to_drive(settled=SWEEP_AFTER)  # that task was lost: re-driven

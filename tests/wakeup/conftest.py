@@ -14,6 +14,7 @@ from tests.factories import GuestFactory, RoomTypeFactory, StayFactory
 
 TOKEN = "wakeup-reports-0123456789abcdef"
 ROOMS = ["101", "102", "103"]
+DESK = "200"  # the front desk's phone on the emulated PBX
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def pbx(hotel_settings, live_server, eager, api_version):
             username="api",
             password="Secret123",
             sn="369364835218",
-            extensions=[f"2{n}" for n in ROOMS],
+            extensions=[*(f"2{n}" for n in ROOMS), DESK],
             time_zone="Europe/Berlin",
             extension_status_reports=False,
             config_change_reports=False,

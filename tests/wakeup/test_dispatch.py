@@ -128,3 +128,49 @@ def test_readyz_says_so_when_wake_up_work_is_overdue(client):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "overdue" in response.json()["checks"]["wakeups"]
+
+
+def a_confirmed_wakeup(clock=time(6, 30)):
+    stay = StayFactory(
+        arrival=date(2026, 6, 10),
+        departure=date(2026, 6, 13),
+        status=StayStatus.IN_HOUSE,
+        guest=GuestFactory(language="en"),
+    )
+    [wakeup] = services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=clock, mode="confirmed")
+    return wakeup
+
+
+def test_beat_down_five_minutes_a_ring_within_the_cap_goes_out_late_and_says_so(settings):
+    settings.WAKEUP_LATE_RING_SECONDS = 300  # the documented default: at most 5 minutes late
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        missed = a_confirmed_wakeup(clock=time(6, 30))
+        late = a_confirmed_wakeup(clock=time(6, 33))
+        traveller.move_to(datetime(2026, 6, 11, 6, 29, tzinfo=BERLIN))
+        dispatch.dispatch_due()  # the last run before beat stopped
+        traveller.move_to(datetime(2026, 6, 11, 6, 36, tzinfo=BERLIN))  # back after 7 minutes
+        result = dispatch.dispatch_due()
+
+    assert result["escalated"] == 1 and result["rung"] == 1
+    missed.refresh_from_db()
+    assert missed.status == WakeupStatus.ESCALATED and "scheduler down" in missed.alert.reason
+    late.refresh_from_db()
+    assert late.status == WakeupStatus.RINGING and late.note == "rung 3 min 0 s late"
+    rings = PbxCommand.objects.filter(op="prompt.ring")
+    assert [c.extension for c in rings] == [late.room.extension]  # the missed one is not rung at all
+
+
+def test_a_retry_missed_while_beat_was_down_is_escalated_not_rung_an_hour_late():
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_confirmed_wakeup(clock=time(6, 30))
+        traveller.move_to(datetime(2026, 6, 11, 6, 30, 5, tzinfo=BERLIN))
+        assert dispatch.dispatch_due()["rung"] == 1
+        wakeup.refresh_from_db()
+        services.retry_or_end(wakeup, services.AttemptResult.NO_ANSWER, "NO ANSWER")  # retry due 06:35
+        traveller.move_to(datetime(2026, 6, 11, 7, 35, tzinfo=BERLIN))  # beat was down for an hour
+        assert dispatch.dispatch_due()["escalated"] == 1
+
+    wakeup.refresh_from_db()
+    assert wakeup.status == WakeupStatus.ESCALATED
+    assert "not made at its time" in wakeup.alert.reason
+    assert PbxCommand.objects.filter(op="prompt.ring").count() == 1  # only the call at 06:30

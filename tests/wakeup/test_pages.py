@@ -114,6 +114,25 @@ def test_an_alert_is_acknowledged_by_a_named_person_who_says_what_was_done(
     assert "Handled by desk: Called room 301, guest awake" in board
 
 
+def test_an_alert_nobody_acknowledged_for_m_minutes_is_shown_as_sent_to_the_manager(
+    client, manager_user, clock, settings
+):
+    settings.WAKEUP_MANAGER_AFTER_MINUTES = 10
+    client.force_login(manager_user)
+    services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(5, 10))
+    clock.move_to(datetime(2026, 6, 11, 5, 11, tzinfo=BERLIN))
+    dispatch.dispatch_due()  # missed (the scheduler was down): escalated
+    clock.shift(9 * 60)
+    dispatch.dispatch_due()
+    strip = client.get(reverse("wakeup:alerts")).content.decode()
+    assert "Wake-up room 301" in strip and "Sent to the manager" not in strip
+
+    clock.shift(61)
+    dispatch.dispatch_due()
+    strip = client.get(reverse("wakeup:alerts")).content.decode()
+    assert "Wake-up room 301" in strip and "Sent to the manager" in strip
+
+
 def test_change_and_cancel_from_the_board(desk_client, clock):
     wakeup = services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(7, 0))[0]
     desk_client.post(reverse("wakeup:change", args=[wakeup.pk]), {"day": "2026-06-11", "clock": "06:15"})

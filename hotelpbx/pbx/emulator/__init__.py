@@ -97,7 +97,11 @@ Reports
   ``api_call_report_delay`` s later: RING, ANSWER, PlayPromptEnd (v1 flat ``ext``; v2 ``members``),
   BYE, NewCdr (callfrom = callto = the extension). DND on, or fault ``call_fail_reason``: CallFailed.
   Prompt names that are numeric, or not in ``prompts`` when that list is set, are 10023.
-- extension/dial_extension, extension/dial_outbound (v1) and call/dial (v2) place an answered 30 s call.
+- extension/dial_extension, extension/dial_outbound (v1) and call/dial (v2) place an answered 30 s call
+  (caller rings first, then the callee; NewCdr callfrom = caller). `caller` and `callee` are required
+  (10004); an unknown caller extension is 10006; v1 dial_extension's callee must be an extension
+  (10011, "the called number does not exist"); v2's `dialpermission`, when sent, must be an extension
+  (10006); `autoanswer` is optional (real v2 clients send only caller and callee).
 - DTMF: one report per digit, ``info`` the digit, ``flag`` the 0-based index (string in v1, number in
   v2); v2 also ``infos`` (the digits so far), v1 not (its English page documents info and flag only);
   a new call by default, ending with a NewCdr to ``callpath`` (v2 parties only; v1 has none).

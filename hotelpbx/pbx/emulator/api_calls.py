@@ -7,6 +7,7 @@ from typing import Any
 
 from .api_types import Context
 from .errors import (
+    CALLED_NUMBER_MISSING,
     CALLEE_INVALID,
     NO_SUCH_EXTENSION,
     PROMPT_NOT_FOUND,
@@ -55,10 +56,11 @@ def _dial(ctx: Context, caller: str, callee: str) -> dict[str, Any]:
 
 
 def dial_extension(ctx: Context) -> dict[str, Any]:
+    """v1: ring `caller` (an extension) first, then `callee` (an extension)."""
     caller = _extension(ctx, "caller")
     callee = ctx.param("callee", required=True)
     if callee not in ctx.emu.state.extensions:
-        raise ApiError("10011", callee)  # the called number does not exist
+        raise ApiError(CALLED_NUMBER_MISSING, callee)
     return _dial(ctx, caller, callee)
 
 
@@ -68,8 +70,13 @@ def dial_outbound(ctx: Context) -> dict[str, Any]:
 
 
 def dial(ctx: Context) -> dict[str, Any]:
+    """v2 `call/dial`: `caller` and `callee` required; `dialpermission`, when sent, names an existing
+    extension (whose outbound permission applies)."""
     caller = _extension(ctx, "caller")
-    return _dial(ctx, caller, ctx.param("callee", required=True))
+    callee = ctx.param("callee", required=True)
+    if ctx.param("dialpermission"):
+        _extension(ctx, "dialpermission")
+    return _dial(ctx, caller, callee)
 
 
 def apply(ctx: Context) -> dict[str, Any]:
