@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wakeup", "0003_wakeup_updated_index"),
+        ("wakeup", "0004_repeated_alarm"),
     ]
 
     operations = [
