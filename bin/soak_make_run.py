@@ -83,6 +83,10 @@ def free_port(port: int) -> bool:
 def django_setup(var_dir: Path) -> None:
     os.environ["HOTELPBX_VAR_DIR"] = str(var_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotelpbx.settings")
+    # The same key bin/run made for the stack (settings refuse to load without one, DEBUG off).
+    key_file = var_dir / "secret_key"
+    if "DJANGO_SECRET_KEY" not in os.environ and key_file.exists():
+        os.environ["DJANGO_SECRET_KEY"] = key_file.read_text().strip()
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -195,7 +199,11 @@ def main() -> int:
         print("the worker did not become ready within 180 s", file=sys.stderr)
         os.killpg(run.pid, signal.SIGTERM)
         return 2
-    django_setup(var_dir)
+    try:
+        django_setup(var_dir)
+    except Exception:
+        os.killpg(run.pid, signal.SIGTERM)  # never leave the stack running behind a failed start
+        raise
 
     rng = random.Random(2026)
     desk = Desk(f"http://127.0.0.1:{args.web_port}")
