@@ -143,6 +143,7 @@ class StayOutSerializer(serializers.ModelSerializer):
             "departure",
             "adults",
             "phone_class",
+            "notes",
             "checked_in_at",
             "checked_out_at",
             "early_departure",
@@ -166,6 +167,9 @@ class StayCreateSerializer(Input):
     )
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
     phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, default="", help_text="For the desk to read."
+    )
 
 
 class GuestPatchSerializer(Input):
