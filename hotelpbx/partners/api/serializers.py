@@ -256,6 +256,9 @@ class PbxCommandSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     last_errno = serializers.CharField()
     last_error = serializers.CharField()
+    last_latency_ms = serializers.IntegerField(
+        allow_null=True, help_text="How long the last attempt took (null: not tried yet)."
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -303,5 +306,8 @@ class WebhookDeliverySerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     last_status_code = serializers.IntegerField(allow_null=True)
     last_error = serializers.CharField()
+    last_latency_ms = serializers.IntegerField(
+        allow_null=True, help_text="How long the last attempt took (null: not tried yet)."
+    )
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
