@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
 from rooms.models import HousekeepingStatus, Room, ServiceState, Stay, StayStatus
+from rooms.search import fold_terms
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -49,7 +50,17 @@ class StayFilter(django_filters.FilterSet):
     arrival_to = django_filters.DateFilter(field_name="arrival", lookup_expr="lte")
     departure_from = django_filters.DateFilter(field_name="departure", lookup_expr="gte")
     departure_to = django_filters.DateFilter(field_name="departure", lookup_expr="lte")
+    guest = django_filters.CharFilter(
+        method="filter_guest",
+        help_text="The guest's name, as the desk searches: every word, accents and case ignored "
+        "('muller' finds 'Müller').",
+    )
 
     class Meta:
         model = Stay
         fields = []
+
+    def filter_guest(self, queryset, name, value):
+        for term in fold_terms(value):  # the folded name the desk's search reads too (rooms/search.py)
+            queryset = queryset.filter(guest__search_name__contains=term)
+        return queryset
