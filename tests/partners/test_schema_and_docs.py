@@ -136,3 +136,16 @@ def test_every_webhook_event_is_described_in_the_schema_and_in_docs_api_md(clien
     for event, text in EVENT_TYPES.items():
         assert f"`{event}`: {text}" in endpoint["description"]
         assert f"`{event}`" in docs, f"{event} is not in docs/api.md's list of events"
+
+
+def test_every_query_parameter_says_what_it_does(client):
+    """A client written from the schema alone must know what `updated_since` or `arrival_to` mean."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    silent = [
+        f"{method.upper()} {path} ?{parameter['name']}"
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and not parameter.get("description", "").strip()
+    ]
+    assert silent == []
