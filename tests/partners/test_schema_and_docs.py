@@ -5,6 +5,7 @@ import os
 import re
 
 import hypothesis
+import jsonschema
 import pytest
 import requests
 import schemathesis
@@ -149,3 +150,23 @@ def test_every_query_parameter_says_what_it_does(client):
         if parameter["in"] == "query" and not parameter.get("description", "").strip()
     ]
     assert silent == []
+
+
+def test_every_request_body_has_examples_that_fit_its_schema(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    checked = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            assert body.get("examples"), f"{method.upper()} {path} has no example"
+            validator = jsonschema.Draft202012Validator(
+                {**body["schema"], "components": schema["components"]},
+                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+            )
+            for name, example in body["examples"].items():
+                errors = [e.message for e in validator.iter_errors(example["value"])]
+                assert errors == [], f"{method.upper()} {path} example {name}: {errors}"
+                checked += 1
+    assert checked >= 15
