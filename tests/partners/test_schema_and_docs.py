@@ -53,6 +53,8 @@ def test_the_schema_is_openapi_3_1_with_every_operation_its_scope_and_errors(cli
     assert "409" in change["responses"] and "examples" in change["requestBody"]["content"]["application/json"]
     bodies = {k: v for k, v in schema["components"]["schemas"].items() if k.endswith("Request")}
     assert bodies and all(body["additionalProperties"] is False for body in bodies.values())
+    answers = {k: v for k, v in schema["components"]["schemas"].items() if not k.endswith("Request")}
+    assert [k for k, v in answers.items() if "request body" in v.get("description", "")] == []
 
 
 def test_the_docs_pages_load_only_local_files_under_the_csp(client):

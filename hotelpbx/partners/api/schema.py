@@ -89,6 +89,9 @@ def forbid_unknown_fields(result, generator, request, public):
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
+        elif component.get("description", "").startswith("A request body:"):
+            # an input serializer also used in an answer (the stay's guest): its docstring is not about it
+            del component["description"]
     return result
 
 
