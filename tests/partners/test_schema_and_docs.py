@@ -47,6 +47,8 @@ def test_the_schema_is_openapi_3_1_with_every_operation_its_scope_and_errors(cli
         assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
         if method != "get":
             assert {"400", "409", "422"} <= set(operation["responses"]), (method, path)
+            headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+            assert "Idempotency-Key" in headers, (method, path)
     write = schema["paths"]["/api/v1/stays/"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in write["parameters"]]
     change = schema["paths"]["/api/v1/stays/{id}/"]["patch"]

@@ -53,7 +53,8 @@ ERRORS = {
     "404": "No such object for this client (`not_found`).",
     "405": "Method not allowed (`method_not_allowed`).",
     "409": "A hotel rule refused the change (`room_not_ready`, `room_not_available`, `room_held`, "
-    "`overbooked`, `stay_state`, `invalid_transition`, `rule_violation`, `external_id_taken`) or an "
+    "`overbooked`, `stay_state`, `invalid_transition`, `rule_violation`, `external_id_taken`, "
+    "`wakeup_refused`, `billing_rule`) or an "
     "Idempotency-Key still in flight (`idempotency_in_flight`).",
     "413": "The body is too large.",
     "415": "Send JSON (`unsupported_media_type`).",
@@ -61,6 +62,15 @@ ERRORS = {
     "429": "Too many requests for this key (`throttled`); retry after the Retry-After header.",
 }
 READ_ERRORS = ("400", "401", "403", "404", "405", "429")
+
+# Every write honours it (PartnerAPIMixin), so every write's schema says so, whatever its view declares.
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique string (e.g. a UUID). The same key with the same body returns the stored "
+    "answer; with another body 422; while the first is running 409. Kept 24 hours.",
+}
 
 
 def add_error_responses(result, generator, request, public):
@@ -73,6 +83,9 @@ def add_error_responses(result, generator, request, public):
             if "security" not in operation:
                 continue  # public (ping): answers no key, scope or input errors
             codes = READ_ERRORS if method == "get" else tuple(ERRORS)
+            parameters = operation.setdefault("parameters", [])
+            if method != "get" and not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                parameters.insert(0, dict(IDEMPOTENCY_PARAMETER))
             for code in codes:
                 operation["responses"].setdefault(
                     code,
