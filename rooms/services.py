@@ -22,6 +22,7 @@ from .errors import (
     StayStateError,
 )
 from .models import (
+    NOTES_MAX,
     Guest,
     HousekeepingStatus,
     PhoneClass,
@@ -862,8 +863,6 @@ def room_assign_housekeeper(*, room: Room, housekeeper=None, by=None) -> Room:
 # ----------------------------------------------------------------------------------------------------
 # Desk paperwork
 # ----------------------------------------------------------------------------------------------------
-
-NOTES_MAX = 4000
 
 
 def stay_set_notes(*, stay: Stay, notes: str, by=None) -> Stay:
