@@ -287,3 +287,16 @@ def test_long_notes_written_on_the_stay_page_do_not_block_changing_the_reservati
     assert desk_client.post(edit, form).status_code == 302
     stay.refresh_from_db()
     assert (stay.departure, stay.notes) == (day(5), long_notes.strip())
+
+
+def test_timeline_shows_a_guest_still_in_the_room_today_as_occupied(two_doubles):
+    """Like the board and the check-in picker: a guest leaving today, or one whose departure passed
+    and who is still in house, occupies the room today; the days after are free."""
+    in_house_stay(room=two_doubles[0], arrival=day(-2), departure=day(0))
+    overstayer = in_house_stay(room=two_doubles[1], arrival=day(-3), departure=day(1))
+    Stay.objects.filter(pk=overstayer.pk).update(departure=day(-1))
+
+    rows = selectors.availability_timeline(hotel_today(), 14)["rows"]
+    states = {row.room.number: [c["state"] for c in row.cells] for row in rows}
+    assert states["101"][:2] == ["occupied", "free"]
+    assert states["102"][:2] == ["occupied", "free"]
