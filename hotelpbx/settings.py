@@ -309,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hotelpbx.partners.api.schema.add_error_responses",
         "hotelpbx.partners.api.schema.forbid_unknown_fields",
+        "hotelpbx.partners.api.schema.add_request_examples",
     ],
 }
 

@@ -1,11 +1,13 @@
 class RoomRuleError(Exception):
-    """A hotel rule refused a change. `message` says what to do; `code` is stable for the API."""
+    """A hotel rule refused a change. `message` says what to do; `code` is stable for the API.
+    `api_message` is the message without remedies only the desk has (a reason to override)."""
 
     code = "rule_violation"
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, api_message: str = ""):
         super().__init__(message)
         self.message = message
+        self.api_message = api_message or message
         if code:
             self.code = code
 
@@ -46,8 +48,8 @@ class RoomHeld(RoomRuleError):
 
     code = "room_held"
 
-    def __init__(self, message: str, *, held_for=None):
-        super().__init__(message)
+    def __init__(self, message: str, *, held_for=None, api_message: str = ""):
+        super().__init__(message, api_message=api_message)
         self.held_for = held_for
 
 

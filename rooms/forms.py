@@ -6,7 +6,16 @@ from django import forms
 
 from hotelpbx.core.timeutil import hotel_today
 
-from .models import Guest, HousekeepingStatus, Language, PhoneClass, Room, RoomStatusTarget, RoomType
+from .models import (
+    NOTES_MAX,
+    Guest,
+    HousekeepingStatus,
+    Language,
+    PhoneClass,
+    Room,
+    RoomStatusTarget,
+    RoomType,
+)
 from .selectors import BoardFilters
 
 MAX_ADULTS = 8
@@ -230,7 +239,10 @@ class ReservationForm(BootstrapForm):
         required=False, label="Expected arrival time", widget=forms.TimeInput(attrs={"type": "time"})
     )
     notes = forms.CharField(
-        required=False, max_length=2000, label="Notes and requests", widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=NOTES_MAX,
+        label="Notes and requests",
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     hold_override = forms.CharField(max_length=200, required=False, label="Reason to take a held room")
     overbook_reason = forms.CharField(

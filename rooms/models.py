@@ -214,6 +214,9 @@ class PhoneClass(models.TextChoices):
     INTERNATIONAL = "international", "International"
 
 
+NOTES_MAX = 4000  # a stay's or a room's notes, wherever they are written (desk pages, the API)
+
+
 class Stay(models.Model):
     guest = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="stays")
     sharers = models.ManyToManyField(Guest, blank=True, related_name="shared_stays")

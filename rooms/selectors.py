@@ -637,10 +637,11 @@ def availability_timeline(start: date, days: int = 14, *, floor: int | None = No
     by_room: dict[int, list[Stay]] = {}
     stays = (
         Stay.objects.filter(
+            # a guest still in house is in the room today even on (or past) the departure day
+            Q(departure__gt=start) | Q(status=StayStatus.IN_HOUSE),
             status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE],
             room__isnull=False,
             arrival__lt=end,
-            departure__gt=start,
         )
         .select_related("guest")
         .order_by("arrival")

@@ -22,6 +22,7 @@ from .errors import (
     StayStateError,
 )
 from .models import (
+    NOTES_MAX,
     Guest,
     HousekeepingStatus,
     PhoneClass,
@@ -365,10 +366,9 @@ def _respect_holds(
         return
     held = hold_description(other)
     if not (override or "").strip():
+        refusal = f"Room {room.number} is {held[0].lower()}{held[1:]}. Choose another room"
         raise RoomHeld(
-            f"Room {room.number} is {held[0].lower()}{held[1:]}. Choose another room, or give a reason "
-            "to take it anyway.",
-            held_for=other,
+            f"{refusal}, or give a reason to take it anyway.", held_for=other, api_message=f"{refusal}."
         )
     audit_record(
         actor=by,
@@ -399,10 +399,11 @@ def _refuse_overbooking(
     if not full:
         return
     if not (reason or "").strip():
-        raise Overbooked(
-            f"Every {room_type.name} room is taken on {_nights_text(full)}. Choose other dates or another "
-            "room type, or give a reason to overbook."
+        refusal = (
+            f"Every {room_type.name} room is taken on {_nights_text(full)}. "
+            "Choose other dates or another room type"
         )
+        raise Overbooked(f"{refusal}, or give a reason to overbook.", api_message=f"{refusal}.")
     audit_record(
         actor=by,
         action="stay.overbook",
@@ -862,8 +863,6 @@ def room_assign_housekeeper(*, room: Room, housekeeper=None, by=None) -> Room:
 # ----------------------------------------------------------------------------------------------------
 # Desk paperwork
 # ----------------------------------------------------------------------------------------------------
-
-NOTES_MAX = 4000
 
 
 def stay_set_notes(*, stay: Stay, notes: str, by=None) -> Stay:

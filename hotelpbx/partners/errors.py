@@ -80,7 +80,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, WebhookUrlRefused):
         return Response(error_body(exc.code, exc.message, {"url": [exc.message]}), status=400)
     if isinstance(exc, RoomRuleError):
-        body = error_body(exc.code, exc.message)
+        body = error_body(exc.code, exc.api_message)
         if getattr(exc, "confirmable", False):
             body["error"]["confirmable"] = True
         return Response(body, status=status.HTTP_409_CONFLICT)

@@ -1,10 +1,10 @@
 """Partner reads: each partner sees the hotel's rooms, and only its own stays and webhooks."""
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from rooms.models import Room, Stay, StayStatus
 
-from .models import Partner, WebhookDelivery, WebhookEndpoint
+from .models import Partner, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def api_rooms() -> QuerySet[Room]:
@@ -25,4 +25,8 @@ def partner_endpoints(partner: Partner) -> QuerySet[WebhookEndpoint]:
 
 
 def endpoint_deliveries(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    return endpoint.deliveries.order_by("-id")
+    """Newest first, each with its last attempt's latency (one query, not one per row)."""
+    last_attempt = WebhookAttempt.objects.filter(delivery=OuterRef("pk")).order_by("-id")
+    return endpoint.deliveries.annotate(
+        last_latency_ms=Subquery(last_attempt.values("latency_ms")[:1])
+    ).order_by("-id")

@@ -50,6 +50,7 @@ def partner_stay_reserve(
     room_type: RoomType | None = None,
     adults: int = 1,
     phone_class: str | None = None,
+    notes: str = "",
 ) -> Stay:
     """Guest, reservation and the partner's reservation id, in one transaction."""
     if external_id and PartnerStay.objects.filter(partner=partner, external_id=external_id).exists():
@@ -65,6 +66,7 @@ def partner_stay_reserve(
             room=room,
             room_type=room_type,
             adults=adults,
+            notes=notes,
             **extra,
         )
         try:

@@ -5,6 +5,7 @@ import os
 import re
 
 import hypothesis
+import jsonschema
 import pytest
 import requests
 import schemathesis
@@ -46,12 +47,16 @@ def test_the_schema_is_openapi_3_1_with_every_operation_its_scope_and_errors(cli
         assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
         if method != "get":
             assert {"400", "409", "422"} <= set(operation["responses"]), (method, path)
+            headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+            assert "Idempotency-Key" in headers, (method, path)
     write = schema["paths"]["/api/v1/stays/"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in write["parameters"]]
     change = schema["paths"]["/api/v1/stays/{id}/"]["patch"]
     assert "409" in change["responses"] and "examples" in change["requestBody"]["content"]["application/json"]
     bodies = {k: v for k, v in schema["components"]["schemas"].items() if k.endswith("Request")}
     assert bodies and all(body["additionalProperties"] is False for body in bodies.values())
+    answers = {k: v for k, v in schema["components"]["schemas"].items() if not k.endswith("Request")}
+    assert [k for k, v in answers.items() if "request body" in v.get("description", "")] == []
 
 
 def test_the_docs_pages_load_only_local_files_under_the_csp(client):
@@ -136,3 +141,36 @@ def test_every_webhook_event_is_described_in_the_schema_and_in_docs_api_md(clien
     for event, text in EVENT_TYPES.items():
         assert f"`{event}`: {text}" in endpoint["description"]
         assert f"`{event}`" in docs, f"{event} is not in docs/api.md's list of events"
+
+
+def test_every_query_parameter_says_what_it_does(client):
+    """A client written from the schema alone must know what `updated_since` or `arrival_to` mean."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    silent = [
+        f"{method.upper()} {path} ?{parameter['name']}"
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and not parameter.get("description", "").strip()
+    ]
+    assert silent == []
+
+
+def test_every_request_body_has_examples_that_fit_its_schema(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    checked = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            assert body.get("examples"), f"{method.upper()} {path} has no example"
+            validator = jsonschema.Draft202012Validator(
+                {**body["schema"], "components": schema["components"]},
+                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+            )
+            for name, example in body["examples"].items():
+                errors = [e.message for e in validator.iter_errors(example["value"])]
+                assert errors == [], f"{method.upper()} {path} example {name}: {errors}"
+                checked += 1
+    assert checked >= 15

@@ -93,6 +93,27 @@ def test_external_id_is_unique_per_client_and_finds_the_stay(api, api_for):
     assert Stay.objects.count() == 2
 
 
+def test_guest_search_ignores_accents_and_case_like_the_desk(api, api_for):
+    RoomFactory()
+    for external_id, first, last in [
+        ("M-1", "Anna", "Müller"),
+        ("M-2", "Jan", "MULLER"),
+        ("L-1", "Ewa", "Łódź"),
+    ]:
+        body = reservation(external_id=external_id)
+        body["guest"] = {"first_name": first, "last_name": last}
+        assert api.post("/api/v1/stays/", body).status_code == 201
+    api_for(partner="Mews").post("/api/v1/stays/", reservation(external_id="M-9"))
+
+    def found(query):
+        return sorted(s["external_id"] for s in api.get("/api/v1/stays/", {"guest": query}).json()["results"])
+
+    assert found("muller") == ["M-1", "M-2"]
+    assert found("anna müller") == ["M-1"]
+    assert found("LODZ") == ["L-1"]
+    assert found("lovelace") == []  # the other client's guest stays invisible
+
+
 def test_one_client_never_sees_or_changes_another_clients_stays(api, api_for):
     room = RoomFactory()
     mine = api.post("/api/v1/stays/", reservation(room)).json()

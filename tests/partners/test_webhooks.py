@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 
 from hotelpbx.core.models import AuditEntry
 from hotelpbx.partners import webhooks
-from hotelpbx.partners.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from hotelpbx.partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.factories import RoomFactory
 
 from .receiver import Receiver
@@ -183,6 +183,8 @@ def test_the_delivery_log_is_readable_through_the_api(api, receiver):
     assert [(d["event_type"], d["status"], d["last_status_code"]) for d in log] == [
         ("stay.checked_in", "delivered", 204)
     ]
+    # the latency the admin's log shows, also to the partner (docs/api.md promises both)
+    assert log[0]["last_latency_ms"] == WebhookAttempt.objects.get().latency_ms
 
 
 def test_unknown_event_types_are_refused(api):

@@ -264,3 +264,39 @@ def test_a_reservation_for_a_later_day_is_not_checked_in_before_its_arrival(desk
         stay_check_in(stay=later)
     later.refresh_from_db()
     assert later.status == StayStatus.RESERVED
+
+
+def test_long_notes_written_on_the_stay_page_do_not_block_changing_the_reservation(desk_client, room_type):
+    RoomFactory(number="301", room_type=room_type)
+    stay = StayFactory(room=None, room_type=room_type, arrival=day(2), departure=day(4))
+    long_notes = "Allergic to feathers; " * 150  # 3,300 characters: the stay page's editor takes 4,000
+    desk_client.post(reverse("rooms:stay_notes", args=[stay.pk]), {"notes": long_notes})
+    stay.refresh_from_db()
+    assert stay.notes == long_notes.strip()
+
+    edit = reverse("rooms:reservation_edit", args=[stay.pk])
+    form = {
+        "arrival": day(2).isoformat(),
+        "departure": day(5).isoformat(),
+        "adults": "1",
+        "room_type": room_type.pk,
+        "room": "",
+        "phone_class": "national",
+        "notes": stay.notes,
+    }
+    assert desk_client.post(edit, form).status_code == 302
+    stay.refresh_from_db()
+    assert (stay.departure, stay.notes) == (day(5), long_notes.strip())
+
+
+def test_timeline_shows_a_guest_still_in_the_room_today_as_occupied(two_doubles):
+    """Like the board and the check-in picker: a guest leaving today, or one whose departure passed
+    and who is still in house, occupies the room today; the days after are free."""
+    in_house_stay(room=two_doubles[0], arrival=day(-2), departure=day(0))
+    overstayer = in_house_stay(room=two_doubles[1], arrival=day(-3), departure=day(1))
+    Stay.objects.filter(pk=overstayer.pk).update(departure=day(-1))
+
+    rows = selectors.availability_timeline(hotel_today(), 14)["rows"]
+    states = {row.room.number: [c["state"] for c in row.cells] for row in rows}
+    assert states["101"][:2] == ["occupied", "free"]
+    assert states["102"][:2] == ["occupied", "free"]

@@ -5,6 +5,12 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
 from rooms.models import HousekeepingStatus, Room, ServiceState, Stay, StayStatus
+from rooms.search import fold_terms
+
+UPDATED_SINCE = (
+    "Rows changed at or after this instant (any ISO 8601 offset): pass the updated_at of the last row "
+    "you read to sync incrementally."
+)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -28,12 +34,14 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class RoomFilter(django_filters.FilterSet):
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    floor = django_filters.NumberFilter()
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
+    floor = django_filters.NumberFilter(help_text="The floor number.")
     housekeeping_status = django_filters.ChoiceFilter(choices=HousekeepingStatus.choices)
     service_state = django_filters.ChoiceFilter(choices=ServiceState.choices)
-    room_type = django_filters.CharFilter(field_name="room_type__code")
-    dnd = django_filters.BooleanFilter()
+    room_type = django_filters.CharFilter(
+        field_name="room_type__code", help_text="A room type's code, e.g. STD."
+    )
+    dnd = django_filters.BooleanFilter(help_text="Do not disturb on (true) or off (false).")
 
     class Meta:
         model = Room
@@ -41,15 +49,35 @@ class RoomFilter(django_filters.FilterSet):
 
 
 class StayFilter(django_filters.FilterSet):
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    external_id = django_filters.CharFilter(field_name="partner_link__external_id")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
+    external_id = django_filters.CharFilter(
+        field_name="partner_link__external_id", help_text="Your own reservation id, exactly."
+    )
     status = django_filters.MultipleChoiceFilter(choices=StayStatus.choices)
-    room = django_filters.CharFilter(field_name="room__number")
-    arrival_from = django_filters.DateFilter(field_name="arrival", lookup_expr="gte")
-    arrival_to = django_filters.DateFilter(field_name="arrival", lookup_expr="lte")
-    departure_from = django_filters.DateFilter(field_name="departure", lookup_expr="gte")
-    departure_to = django_filters.DateFilter(field_name="departure", lookup_expr="lte")
+    room = django_filters.CharFilter(field_name="room__number", help_text="A room number.")
+    arrival_from = django_filters.DateFilter(
+        field_name="arrival", lookup_expr="gte", help_text="Arriving on or after."
+    )
+    arrival_to = django_filters.DateFilter(
+        field_name="arrival", lookup_expr="lte", help_text="Arriving on or before."
+    )
+    departure_from = django_filters.DateFilter(
+        field_name="departure", lookup_expr="gte", help_text="Leaving on or after."
+    )
+    departure_to = django_filters.DateFilter(
+        field_name="departure", lookup_expr="lte", help_text="Leaving on or before."
+    )
+    guest = django_filters.CharFilter(
+        method="filter_guest",
+        help_text="The guest's name, as the desk searches: every word, accents and case ignored "
+        "('muller' finds 'Müller').",
+    )
 
     class Meta:
         model = Stay
         fields = []
+
+    def filter_guest(self, queryset, name, value):
+        for term in fold_terms(value):  # the folded name the desk's search reads too (rooms/search.py)
+            queryset = queryset.filter(guest__search_name__contains=term)
+        return queryset

@@ -17,7 +17,7 @@ from billing.models import CallOutcome, CallRecord, Folio, FolioLine, LineKind, 
 
 from .. import selectors
 from .base import PartnerAPIMixin
-from .filters import UtcIsoDateTimeFilter
+from .filters import UPDATED_SINCE, UtcIsoDateTimeFilter
 from .pagination import UpdatedCursorPagination
 from .serializers import Input
 from .views import IDEMPOTENCY_HEADER
@@ -273,13 +273,21 @@ class PostingView(_StayScoped):
 
 
 class CallRecordFilter(filters.FilterSet):
-    stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
-    room = filters.CharFilter(field_name="room__number")
+    stay = filters.NumberFilter(
+        field_name="stay_id", min_value=1, max_value=2**53, help_text="One of your stays (its id)."
+    )
+    room = filters.CharFilter(field_name="room__number", help_text="A room number.")
     outcome = filters.MultipleChoiceFilter(choices=CallOutcome.choices)
-    started_from = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_to = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
-    received_since = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    started_from = UtcIsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte", help_text="Calls started at or after."
+    )
+    started_to = UtcIsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lte", help_text="Calls started at or before."
+    )
+    received_since = UtcIsoDateTimeFilter(
+        field_name="received_at", lookup_expr="gte", help_text="Calls the PBX reported at or after."
+    )
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
 
     class Meta:
         model = CallRecord

@@ -143,6 +143,7 @@ class StayOutSerializer(serializers.ModelSerializer):
             "departure",
             "adults",
             "phone_class",
+            "notes",
             "checked_in_at",
             "checked_out_at",
             "early_departure",
@@ -166,6 +167,9 @@ class StayCreateSerializer(Input):
     )
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
     phone_class = serializers.ChoiceField(choices=PhoneClass.choices, required=False)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, default="", help_text="For the desk to read."
+    )
 
 
 class GuestPatchSerializer(Input):
@@ -252,6 +256,9 @@ class PbxCommandSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     last_errno = serializers.CharField()
     last_error = serializers.CharField()
+    last_latency_ms = serializers.IntegerField(
+        allow_null=True, help_text="How long the last attempt took (null: not tried yet)."
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -299,5 +306,8 @@ class WebhookDeliverySerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     last_status_code = serializers.IntegerField(allow_null=True)
     last_error = serializers.CharField()
+    last_latency_ms = serializers.IntegerField(
+        allow_null=True, help_text="How long the last attempt took (null: not tried yet)."
+    )
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)

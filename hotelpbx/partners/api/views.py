@@ -157,7 +157,7 @@ class RoomViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                     "error": {
                         "code": "overbooked",
                         "message": "Every Suite room is taken on Thu 3 Dec. Choose other dates or another "
-                        "room type, or give a reason to overbook.",
+                        "room type.",
                         "fields": {},
                     }
                 },

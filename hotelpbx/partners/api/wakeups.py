@@ -14,7 +14,7 @@ from wakeup.models import Recurrence, WakeupAttempt, WakeupCall, WakeupMode, Wak
 from wakeup.timing import hotel_zone
 
 from .base import PartnerAPIMixin
-from .filters import UtcIsoDateTimeFilter
+from .filters import UPDATED_SINCE, UtcIsoDateTimeFilter
 from .pagination import UpdatedCursorPagination
 from .serializers import Input
 
@@ -93,13 +93,15 @@ class WakeupChangeSerializer(Input):
 
 
 class WakeupFilter(filters.FilterSet):
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    room = filters.CharFilter(field_name="room__number")
-    stay = filters.NumberFilter(field_name="stay_id", min_value=1, max_value=2**53)
-    series = filters.UUIDFilter()
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
+    room = filters.CharFilter(field_name="room__number", help_text="A room number.")
+    stay = filters.NumberFilter(
+        field_name="stay_id", min_value=1, max_value=2**53, help_text="One of your stays (its id)."
+    )
+    series = filters.UUIDFilter(help_text="Every day of one repeated request.")
     status = filters.MultipleChoiceFilter(choices=WakeupStatus.choices)
-    due_from = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_to = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    due_from = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after.")
+    due_to = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lte", help_text="Due at or before.")
 
     class Meta:
         model = WakeupCall
