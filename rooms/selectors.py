@@ -637,7 +637,8 @@ def availability_timeline(start: date, days: int = 14, *, floor: int | None = No
     by_room: dict[int, list[Stay]] = {}
     stays = (
         Stay.objects.filter(
-            # a guest still in house is in the room today even on (or past) the departure day
+            # a guest still in house past the departure day is in the room today (tonight is not for
+            # sale until they leave); one leaving today frees tonight, as every hotel sells it
             Q(departure__gt=start) | Q(status=StayStatus.IN_HOUSE),
             status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE],
             room__isnull=False,
@@ -658,7 +659,7 @@ def availability_timeline(start: date, days: int = 14, *, floor: int | None = No
                     s
                     for s in by_room.get(room.pk, [])
                     if s.arrival <= day < s.departure
-                    or (s.status == StayStatus.IN_HOUSE and s.departure <= day == today)
+                    or (s.status == StayStatus.IN_HOUSE and s.departure < day == today)
                 ),
                 None,
             )

@@ -289,14 +289,15 @@ def test_long_notes_written_on_the_stay_page_do_not_block_changing_the_reservati
     assert (stay.departure, stay.notes) == (day(5), long_notes.strip())
 
 
-def test_timeline_shows_a_guest_still_in_the_room_today_as_occupied(two_doubles):
-    """Like the board and the check-in picker: a guest leaving today, or one whose departure passed
-    and who is still in house, occupies the room today; the days after are free."""
+def test_timeline_sells_tonight_of_a_room_left_today_but_not_of_an_overstayer(two_doubles):
+    """A guest leaving today frees tonight (same-day turnover: today's arrivals go into today's
+    departures), so the room is free to reserve; one whose departure passed and who is still in house
+    occupies the room today, and the days after are free."""
     in_house_stay(room=two_doubles[0], arrival=day(-2), departure=day(0))
     overstayer = in_house_stay(room=two_doubles[1], arrival=day(-3), departure=day(1))
     Stay.objects.filter(pk=overstayer.pk).update(departure=day(-1))
 
     rows = selectors.availability_timeline(hotel_today(), 14)["rows"]
     states = {row.room.number: [c["state"] for c in row.cells] for row in rows}
-    assert states["101"][:2] == ["occupied", "free"]
+    assert states["101"][:2] == ["free", "free"]
     assert states["102"][:2] == ["occupied", "free"]
