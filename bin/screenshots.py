@@ -1,8 +1,10 @@
 """Screenshots of the demo hotel for the README: `make screenshots` writes PNGs to docs/screenshots/.
 
 Standalone: a throwaway SQLite database (migrate + seed_demo), Django served on 127.0.0.1 in a thread,
-and Debian's Chromium (/usr/bin/chromium) driven by Playwright as the demo front desk and housekeeper.
-The PBX is not configured, so the PBX page shows the link as not configured.
+the project's PBX emulator in a thread (as `make run` has it, minus the simulated calls), and Debian's
+Chromium (/usr/bin/chromium) driven by Playwright as the demo front desk and housekeeper. Tasks run
+inline (no worker needed); one room's extension is left off the emulator, so the PBX page shows how a
+room whose phone could not be set up reads at the desk.
 """
 
 import os
@@ -17,17 +19,41 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PORT = int(os.environ.get("SCREENSHOTS_PORT", "8971"))
+EVENTS_TOKEN = "screenshots-events-token"
+MISSING_EXTENSION = "2520"  # room 520's phone: not on the PBX, so its set-up fails in words
 DESK = {"width": 1440, "height": 900}
 TABLET = {"width": 1024, "height": 768}
 
 
-def configure(tmp: Path) -> None:
+def start_emulator():
+    from hotelpbx.pbx.emulator import Emulator
+    from hotelpbx.pbx.emulator.config import EmulatorConfig, parse_extension_ranges
+
+    extensions = parse_extension_ranges("2101-2120,2201-2220,2301-2320,2401-2420,2501-2520")
+    config = EmulatorConfig(
+        username="api",
+        password="DemoPbx2026",
+        sn="369364835218",
+        extensions=[e for e in extensions if e != MISSING_EXTENSION],
+        time_zone=os.environ.get("PBX_TIME_ZONE", "Europe/Berlin"),
+    )
+    return Emulator(config).start(host="127.0.0.1", port=0)
+
+
+def configure(tmp: Path, emulator) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'demo.sqlite3'}"
     os.environ["HOTELPBX_VAR_DIR"] = str(tmp)
     os.environ.setdefault("DJANGO_DEBUG", "true")  # static files served by the app, a demo secret key
     os.environ["AXES_ENABLED"] = "false"
     os.environ["REDIS_URL"] = ""
-    os.environ["PBX_URL"] = ""
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # PBX commands go out as the pages make them
+    os.environ["PBX_URL"] = emulator.url
+    os.environ["PBX_API_VERSION"] = "v2.0.0"
+    os.environ["PBX_USERNAME"] = emulator.config.username
+    os.environ["PBX_PASSWORD"] = emulator.config.password
+    os.environ["PBX_EVENTS_TOKEN"] = EVENTS_TOKEN
+    os.environ["PBX_EVENTS_URL"] = f"127.0.0.1:{PORT}/pbx/events/{EVENTS_TOKEN}/"
+    os.environ["PBX_TIME_ZONE"] = emulator.config.time_zone
     os.environ["DJANGO_SETTINGS_MODULE"] = "hotelpbx.settings"
     import django
 
@@ -58,9 +84,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="hotelpbx-screens-"))
+    emulator = start_emulator()
     try:
-        configure(tmp)
+        configure(tmp, emulator)
         serve()
+        from hotelpbx.pbx.tasks import reconcile_task
+
+        reconcile_task(trigger="manual")  # every room's phone as the hotel wants it (room 520 fails)
         from django.urls import reverse
 
         from rooms.management.commands.seed_demo import DEMO_PASSWORD
@@ -107,6 +137,7 @@ def main() -> None:
         for path in written:
             print(f"wrote {path.relative_to(ROOT)}")
     finally:
+        emulator.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
