@@ -109,7 +109,7 @@ def _scheduled(wakeup: WakeupCall, now: datetime) -> str:
             "Not on the PBX before its time (link, worker or scheduler down?): call the room by hand.",
         )
         return "escalated"
-    opens = wakeup.due_at - timedelta(hours=24) + timedelta(seconds=settings.WAKEUP_PUSH_MARGIN_SECONDS)
+    opens = timing.push_window_opens(wakeup.due_at) + timedelta(seconds=settings.WAKEUP_PUSH_MARGIN_SECONDS)
     if now < opens:
         _save(wakeup, opens)
         return "waiting"

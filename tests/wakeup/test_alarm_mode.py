@@ -272,3 +272,25 @@ def test_check_out_clears_the_alarms_and_the_hotels_records_follow(pbx, rooms):
     wakeup.refresh_from_db()
     assert wakeup.status == WakeupStatus.CANCELLED and wakeup.note == "guest checked out"
     assert wakeup.next_action_at is None
+
+
+def test_before_the_clocks_go_forward_the_alarm_waits_until_yesterdays_time_has_passed(pbx, rooms):
+    """On 29 Mar 2026 Berlin springs forward: 07:00 that morning is only 23 h after 07:00 the day
+    before. Pushed 24 h ahead, "07:00" would ring on the 28th, a day early, and be gone on the 29th."""
+    due = datetime(2026, 3, 29, 7, 0, tzinfo=BERLIN)
+    with time_machine.travel(datetime(2026, 3, 27, 20, 0, tzinfo=BERLIN), tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 3, 27))
+        settle(pbx)
+        services.wakeup_set(stay=stay, day=date(2026, 3, 29), clock=time(7, 0))
+
+        traveller.move_to(datetime(2026, 3, 28, 6, 10, tzinfo=BERLIN))  # 23 h 50 min before it is due
+        assert dispatch.dispatch_due().get("waiting") == 1
+        settle(pbx)
+        assert alarms_on(pbx, "2101") == []
+
+        traveller.move_to(datetime(2026, 3, 28, 7, 6, tzinfo=BERLIN))  # the 28th's 07:00 has passed
+        assert dispatch.dispatch_due()["pushed"] == 1
+        settle(pbx)
+        [alarm] = alarms_on(pbx, "2101")
+        assert alarm["time"] == "07:00"
+        assert pbx.alarm_next[alarm["wakeupid"]] == due
