@@ -57,6 +57,18 @@ def test_the_desk_sets_a_wake_up_from_the_quick_form(desk_client, front_desk_use
     assert "06:45" in page and "Dupont" in page and "FR" in page and "Scheduled" in page
 
 
+def test_the_desk_can_ask_for_a_confirmed_wake_up_for_one_guest(desk_client, clock, settings):
+    settings.WAKEUP_MODE = "alarm"
+    guest_in("301", "Dupont")
+    page = desk_client.get(reverse("wakeup:board")).content.decode()
+    assert 'name="mode"' in page and "Confirmed by a key" in page
+
+    form = {"room": "301", "day": "2026-06-11", "clock": "06:45", "recurrence": "once"}
+    assert desk_client.post(reverse("wakeup:create"), {**form, "mode": "confirmed"}).status_code == 302
+    assert desk_client.post(reverse("wakeup:create"), {**form, "clock": "07:15"}).status_code == 302
+    assert list(WakeupCall.objects.values_list("mode", flat=True)) == ["confirmed", "alarm"]
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
