@@ -226,3 +226,13 @@ def test_a_repeated_wake_up_shows_its_next_day_and_each_days_result(desk_client,
     }
     panel = desk_client.get(reverse("wakeup:stay_panel", args=[stay.pk])).content.decode()
     assert "no day left" in panel and "PBX alarm: Removed" in panel
+
+
+def test_a_wake_up_is_changed_from_the_stays_panel(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    [wakeup] = services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))
+    panel_url = reverse("wakeup:stay_panel", args=[stay.pk])
+    assert reverse("wakeup:change", args=[wakeup.pk]) in desk_client.get(panel_url).content.decode()
+
+    desk_client.post(reverse("wakeup:change", args=[wakeup.pk]), {"day": "2026-06-12", "clock": "07:10"})
+    assert "Fri 12 Jun 07:10" in desk_client.get(panel_url).content.decode()
