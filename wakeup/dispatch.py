@@ -113,6 +113,10 @@ def _scheduled(wakeup: WakeupCall, now: datetime) -> str:
     if now < opens:
         _save(wakeup, opens)
         return "waiting"
+    busy_until = _same_alarm_ringing_until(wakeup)
+    if busy_until is not None and now < busy_until:
+        _save(wakeup, busy_until + timedelta(seconds=1))
+        return "waiting"
     if not PbxConfig.link_enabled():
         at_risk = wakeup.due_at - timedelta(seconds=settings.WAKEUP_AT_RISK_SECONDS)
         if now >= at_risk:
@@ -122,6 +126,20 @@ def _scheduled(wakeup: WakeupCall, now: datetime) -> str:
         return "no link"
     _push(wakeup, now, latest)
     return "pushed"
+
+
+def _same_alarm_ringing_until(wakeup: WakeupCall) -> datetime | None:
+    """An earlier wake-up's alarm at the same PBX time on this phone that may still ring its repeats:
+    the PBX keeps one alarm per extension and time and removes a one-time alarm after its last repeat,
+    so pushed before then, this wake-up would update that alarm and be removed with it."""
+    earlier = WakeupCall.objects.filter(
+        pbx_extension=wakeup.room.extension,
+        pbx_time=timing.pbx_clock_time(wakeup.due_at),
+        mode=WakeupMode.ALARM,
+        status__in=(S.PUSHED, S.CONFIRMED, S.RINGING),
+        due_at__lt=wakeup.due_at,
+    ).exclude(pk=wakeup.pk)
+    return max((_window_end(other) for other in earlier), default=None)
 
 
 def _push(wakeup: WakeupCall, now: datetime, latest: datetime) -> None:

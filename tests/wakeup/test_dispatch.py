@@ -194,3 +194,28 @@ def test_a_wake_up_that_fails_after_its_at_risk_alert_was_acknowledged_alerts_th
     assert wakeup.status == WakeupStatus.ESCALATED
     assert wakeup.alert.open and "check the room" in wakeup.alert.reason
     assert selectors.open_alerts() == [wakeup.alert]
+
+
+def test_tomorrows_alarm_waits_while_todays_at_the_same_time_may_still_ring_its_repeats():
+    """The PBX keeps one alarm per extension and time and removes a one-time alarm only after its last
+    repeat: pushed then, tomorrow's 06:30 would update today's alarm and be removed with it."""
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        stay = StayFactory(arrival=date(2026, 6, 10), departure=date(2026, 6, 13), status=StayStatus.IN_HOUSE)
+        [today] = services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30))
+        [tomorrow] = services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))
+        dispatch.dispatch_due()  # today's is pushed (no worker here: it stays unconfirmed)
+
+        traveller.move_to(datetime(2026, 6, 11, 6, 36, tzinfo=BERLIN))  # repeats at 06:35 and 06:40
+        dispatch.dispatch_due()
+        assert PbxCommand.objects.filter(op="alarm.set").count() == 1
+        tomorrow.refresh_from_db()
+        assert tomorrow.status == WakeupStatus.SCHEDULED
+
+        traveller.move_to(datetime(2026, 6, 11, 6, 44, tzinfo=BERLIN))  # today's run is over
+        dispatch.dispatch_due()
+        dispatch.dispatch_due()
+    today.refresh_from_db()
+    tomorrow.refresh_from_db()
+    assert today.status == WakeupStatus.ESCALATED
+    assert tomorrow.status == WakeupStatus.PUSHED
+    assert PbxCommand.objects.filter(op="alarm.set").count() == 2
