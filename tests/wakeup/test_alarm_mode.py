@@ -294,3 +294,28 @@ def test_before_the_clocks_go_forward_the_alarm_waits_until_yesterdays_time_has_
         [alarm] = alarms_on(pbx, "2101")
         assert alarm["time"] == "07:00"
         assert pbx.alarm_next[alarm["wakeupid"]] == due
+
+
+def test_an_alarm_lost_on_the_pbx_after_it_was_confirmed_is_found_before_its_time_and_pushed_again(
+    pbx, rooms
+):
+    with time_machine.travel(START, tick=True) as traveller:
+        wakeup = confirmed_wakeup(pbx, traveller, rooms["101"])
+        with pbx.lock:  # deleted on the room phone, or lost with a PBX restore, hours later
+            for alarm in list(pbx.state.alarms_of("2101")):
+                pbx.delete_alarm(alarm["wakeupid"])
+
+        traveller.move_to(wakeup.due_at - timedelta(minutes=19, seconds=55))  # read back once more
+        assert dispatch.dispatch_due()["checking"] == 1
+        settle(pbx)
+        traveller.shift(6)
+        assert dispatch.dispatch_due()["pushed again"] == 1
+        settle(pbx)
+        traveller.shift(6)
+        assert dispatch.dispatch_due()["confirmed"] == 1
+        wakeup.refresh_from_db()
+        assert wakeup.status == WakeupStatus.CONFIRMED and not hasattr(wakeup, "alert")
+        assert [a["time"] for a in alarms_on(pbx, "2101")] == ["06:30"]
+        wakeup = ring(pbx, traveller, wakeup)
+
+    assert wakeup.status == WakeupStatus.ANSWERED
