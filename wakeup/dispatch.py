@@ -191,6 +191,12 @@ def _pushed(wakeup: WakeupCall, now: datetime) -> str:
             wakeup.note = wakeup.note if wakeup.note and "risk" not in wakeup.note else ""
             _save(wakeup, _recheck_at(wakeup) or wakeup.due_at)
             return "confirmed"
+        if wakeup.source == WakeupSource.PHONE and not wakeup.push_command_id:
+            # keyed on the room phone and gone from it: the guest deleted it there, not to be pushed back
+            services.transition(wakeup, S.CANCELLED)
+            wakeup.note = "deleted on the room phone"
+            _save(wakeup, None)
+            return "cancelled"
         if now >= wakeup.due_at:  # it may have rung already: the call records will tell
             services.transition(wakeup, S.RINGING)
             _save(wakeup, _window_end(wakeup))
@@ -409,7 +415,7 @@ def _adopt_unknown(room: Room, found, now: datetime, read_by: int = 0) -> int:
         due = timing.next_pbx_occurrence(alarm.time, now)
         if due is None:
             continue
-        WakeupCall.objects.create(
+        row = WakeupCall(
             room=room,
             stay=stay,
             recurrence=Recurrence.ONCE,
@@ -426,8 +432,9 @@ def _adopt_unknown(room: Room, found, now: datetime, read_by: int = 0) -> int:
             pbx_time=alarm.time,
             pbx_alarm_id=alarm.pbx_id,
             confirmed_at=now,
-            next_action_at=due,
         )
+        row.next_action_at = _recheck_at(row) or due
+        row.save()
         known.add(alarm.time)
         adopted += 1
     return adopted

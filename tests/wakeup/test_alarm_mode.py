@@ -319,3 +319,29 @@ def test_an_alarm_lost_on_the_pbx_after_it_was_confirmed_is_found_before_its_tim
         wakeup = ring(pbx, traveller, wakeup)
 
     assert wakeup.status == WakeupStatus.ANSWERED
+
+
+def test_an_alarm_the_guest_keyed_and_then_deleted_on_the_phone_is_not_pushed_back(pbx, rooms):
+    with time_machine.travel(START, tick=True) as traveller:
+        in_house(rooms["102"], date(2026, 6, 10))
+        settle(pbx)
+        with pbx.lock:
+            wakeupid = pbx.add_alarm("2102", {"time": "07:15", "type": "onetime", "repeats": "2"})
+        dispatch.survey_alarms()
+        settle(pbx)
+        dispatch.dispatch_due()
+        [adopted] = WakeupCall.objects.filter(room=rooms["102"])
+        with pbx.lock:  # the guest changes their mind on the phone
+            pbx.delete_alarm(wakeupid)
+
+        traveller.move_to(adopted.due_at - timedelta(minutes=19, seconds=55))
+        assert dispatch.dispatch_due()["checking"] == 1
+        settle(pbx)
+        traveller.shift(6)
+        dispatch.dispatch_due()
+        settle(pbx)
+
+    adopted.refresh_from_db()
+    assert adopted.status == WakeupStatus.CANCELLED and "room phone" in adopted.note
+    assert alarms_on(pbx, "2102") == []
+    assert not hasattr(adopted, "alert")
