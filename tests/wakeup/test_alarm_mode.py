@@ -345,3 +345,27 @@ def test_an_alarm_the_guest_keyed_and_then_deleted_on_the_phone_is_not_pushed_ba
     assert adopted.status == WakeupStatus.CANCELLED and "room phone" in adopted.note
     assert alarms_on(pbx, "2102") == []
     assert not hasattr(adopted, "alert")
+
+
+def test_an_alarm_held_back_by_the_pbxs_pacing_past_its_last_moment_is_taken_off_again(pbx, rooms):
+    """The create waits for a pacing slot (configuration changes are paced): if it reaches the PBX after
+    the alarm's last moment it may ring a day late, so it is deleted and the desk is told."""
+    from django.utils import timezone
+
+    from hotelpbx.pbx import commands
+    from hotelpbx.pbx.models import PbxLink
+
+    with time_machine.travel(START, tick=True):
+        in_house(rooms["101"], date(2026, 6, 10))
+        settle(pbx)
+        celery_app.conf.task_always_eager = False  # the test applies the outbox
+        push = commands.push_wakeup_alarm(
+            "2101", time_hhmm="20:01", not_after=timezone.now() + timedelta(milliseconds=300)
+        )
+        PbxLink.objects.filter(pk=1).update(next_config_slot=timezone.now() + timedelta(seconds=1))
+        drain_extension("2101")
+        celery_app.conf.task_always_eager = True
+
+    push.refresh_from_db()
+    assert push.status == CommandStatus.FAILED and "day late" in push.last_error
+    assert alarms_on(pbx, "2101") == []
