@@ -236,3 +236,14 @@ def test_a_wake_up_is_changed_from_the_stays_panel(desk_client, clock):
 
     desk_client.post(reverse("wakeup:change", args=[wakeup.pk]), {"day": "2026-06-12", "clock": "07:10"})
     assert "Fri 12 Jun 07:10" in desk_client.get(panel_url).content.decode()
+
+
+def test_an_at_risk_warning_for_a_wake_up_that_was_then_answered_is_not_counted_as_escalated(clock):
+    from wakeup import selectors
+
+    [wakeup] = services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(6, 0))
+    services.raise_alert(wakeup, "At risk: not yet confirmed on the PBX. Check the PBX link.")
+    WakeupCall.objects.filter(pk=wakeup.pk).update(status=WakeupStatus.ANSWERED)
+
+    counts = selectors.compliance(date(2026, 6, 11))
+    assert (counts["set"], counts["answered"], counts["failed"], counts["escalated"]) == (1, 1, 0, 0)
