@@ -45,6 +45,8 @@ CHECK_AGAIN = timedelta(seconds=5)
 MAX_PUSHES = 3
 # the PBX rings at HH:MM:00; an alarm applied later than this before it would ring a day late
 LAST_PUSH_BEFORE = timedelta(seconds=30)
+# the last read-back of a confirmed alarm comes this many seconds before the at-risk alert would
+RECHECK_LEAD = 300
 
 
 def dispatch_due(now: datetime | None = None, limit: int = 2000) -> dict[str, int]:
@@ -109,9 +111,13 @@ def _scheduled(wakeup: WakeupCall, now: datetime) -> str:
             "Not on the PBX before its time (link, worker or scheduler down?): call the room by hand.",
         )
         return "escalated"
-    opens = wakeup.due_at - timedelta(hours=24) + timedelta(seconds=settings.WAKEUP_PUSH_MARGIN_SECONDS)
+    opens = timing.push_window_opens(wakeup.due_at) + timedelta(seconds=settings.WAKEUP_PUSH_MARGIN_SECONDS)
     if now < opens:
         _save(wakeup, opens)
+        return "waiting"
+    busy_until = _same_alarm_ringing_until(wakeup)
+    if busy_until is not None and now < busy_until:
+        _save(wakeup, busy_until + timedelta(seconds=1))
         return "waiting"
     if not PbxConfig.link_enabled():
         at_risk = wakeup.due_at - timedelta(seconds=settings.WAKEUP_AT_RISK_SECONDS)
@@ -122,6 +128,20 @@ def _scheduled(wakeup: WakeupCall, now: datetime) -> str:
         return "no link"
     _push(wakeup, now, latest)
     return "pushed"
+
+
+def _same_alarm_ringing_until(wakeup: WakeupCall) -> datetime | None:
+    """An earlier wake-up's alarm at the same PBX time on this phone that may still ring its repeats:
+    the PBX keeps one alarm per extension and time and removes a one-time alarm after its last repeat,
+    so pushed before then, this wake-up would update that alarm and be removed with it."""
+    earlier = WakeupCall.objects.filter(
+        pbx_extension=wakeup.room.extension,
+        pbx_time=timing.pbx_clock_time(wakeup.due_at),
+        mode=WakeupMode.ALARM,
+        status__in=(S.PUSHED, S.CONFIRMED, S.RINGING),
+        due_at__lt=wakeup.due_at,
+    ).exclude(pk=wakeup.pk)
+    return max((_window_end(other) for other in earlier), default=None)
 
 
 def _push(wakeup: WakeupCall, now: datetime, latest: datetime) -> None:
@@ -148,7 +168,10 @@ def _push(wakeup: WakeupCall, now: datetime, latest: datetime) -> None:
 
 def _pushed(wakeup: WakeupCall, now: datetime) -> str:
     latest = wakeup.due_at - LAST_PUSH_BEFORE
-    push_state, why = wakeup_ops.command_state(wakeup.push_command_id or 0)
+    # no push of ours (an alarm adopted from the phone, being read back): only the read-back decides
+    push_state, why = (
+        wakeup_ops.command_state(wakeup.push_command_id) if wakeup.push_command_id else ("done", "")
+    )
     if push_state == "failed":
         if why and "day late" in why:
             services.escalate(wakeup, "Not on the PBX before its time: call the room by hand.")
@@ -166,8 +189,14 @@ def _pushed(wakeup: WakeupCall, now: datetime) -> str:
             services.transition(wakeup, S.CONFIRMED)
             wakeup.pbx_alarm_id, wakeup.confirmed_at = mine[0].pbx_id, now
             wakeup.note = wakeup.note if wakeup.note and "risk" not in wakeup.note else ""
-            _save(wakeup, wakeup.due_at)
+            _save(wakeup, _recheck_at(wakeup) or wakeup.due_at)
             return "confirmed"
+        if wakeup.source == WakeupSource.PHONE and not wakeup.push_command_id:
+            # keyed on the room phone and gone from it: the guest deleted it there, not to be pushed back
+            services.transition(wakeup, S.CANCELLED)
+            wakeup.note = "deleted on the room phone"
+            _save(wakeup, None)
+            return "cancelled"
         if now >= wakeup.due_at:  # it may have rung already: the call records will tell
             services.transition(wakeup, S.RINGING)
             _save(wakeup, _window_end(wakeup))
@@ -202,10 +231,32 @@ def _window_end(wakeup: WakeupCall) -> datetime:
     return last_ring + timedelta(seconds=settings.WAKEUP_RESULT_GRACE_SECONDS)
 
 
+def _recheck_at(wakeup: WakeupCall) -> datetime | None:
+    """When a confirmed one-time alarm is read back once more; None: it was confirmed after that already
+    (or it is a day of a repeated wake-up, whose alarm is read back for each day by repeat_dispatch)."""
+    recheck = wakeup.due_at - timedelta(seconds=settings.WAKEUP_AT_RISK_SECONDS + RECHECK_LEAD)
+    fresh = wakeup.confirmed_at is None or wakeup.confirmed_at >= recheck
+    return None if fresh or wakeup.repeat_id else recheck
+
+
 def _confirmed(wakeup: WakeupCall, now: datetime) -> str:
     if now < wakeup.due_at:
-        _save(wakeup, wakeup.due_at)
-        return "waiting"
+        # read back once more shortly before it is due (before the at-risk alert): an alarm deleted on
+        # the room phone or lost with the PBX's configuration since it was confirmed is pushed again
+        recheck = _recheck_at(wakeup)
+        if recheck is None or not PbxConfig.link_enabled():
+            _save(wakeup, wakeup.due_at)
+            return "waiting"
+        if now < recheck:
+            _save(wakeup, recheck)
+            return "waiting"
+        check = commands.query_wakeup_alarms(
+            wakeup.pbx_extension, reason=f"check wake-up room {wakeup.room.number} {wakeup.pbx_time}"
+        )
+        services.transition(wakeup, S.PUSHED)
+        wakeup.check_command_id = check.pk
+        _save(wakeup, now + CHECK_AGAIN)
+        return "checking"
     services.transition(wakeup, S.RINGING)
     _save(wakeup, _window_end(wakeup))
     return "ringing"
@@ -364,7 +415,7 @@ def _adopt_unknown(room: Room, found, now: datetime, read_by: int = 0) -> int:
         due = timing.next_pbx_occurrence(alarm.time, now)
         if due is None:
             continue
-        WakeupCall.objects.create(
+        row = WakeupCall(
             room=room,
             stay=stay,
             recurrence=Recurrence.ONCE,
@@ -381,8 +432,9 @@ def _adopt_unknown(room: Room, found, now: datetime, read_by: int = 0) -> int:
             pbx_time=alarm.time,
             pbx_alarm_id=alarm.pbx_id,
             confirmed_at=now,
-            next_action_at=due,
         )
+        row.next_action_at = _recheck_at(row) or due
+        row.save()
         known.add(alarm.time)
         adopted += 1
     return adopted

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Recurrence
+from .models import Recurrence, WakeupMode
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
@@ -15,6 +15,10 @@ class WakeupForm(forms.Form):
     )
     attempts = forms.IntegerField(min_value=1, max_value=3, required=False, label="Attempts")
     interval_minutes = forms.IntegerField(min_value=1, max_value=60, required=False, label="Every (min)")
+    # empty: the hotel's setting (WAKEUP_MODE); a guest may be given the other mode (e.g. a VIP)
+    mode = forms.ChoiceField(
+        choices=[("", "Hotel default"), *WakeupMode.choices], required=False, label="How"
+    )
 
 
 class ChangeForm(forms.Form):

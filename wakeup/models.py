@@ -33,7 +33,17 @@ S = WakeupStatus
 TRANSITIONS: dict[str, set[str]] = {
     S.SCHEDULED: {S.PUSHED, S.RINGING, S.CANCELLED, S.ESCALATED, S.SCHEDULED},
     S.PUSHED: {S.CONFIRMED, S.PUSHED, S.SCHEDULED, S.RINGING, S.CANCELLED, S.ESCALATED, S.ANSWERED},
-    S.CONFIRMED: {S.RINGING, S.SCHEDULED, S.CANCELLED, S.ANSWERED, S.NO_ANSWER, S.BUSY, S.NO_RESULT},
+    # -> pushed: read back once more before it is due
+    S.CONFIRMED: {
+        S.RINGING,
+        S.SCHEDULED,
+        S.PUSHED,
+        S.CANCELLED,
+        S.ANSWERED,
+        S.NO_ANSWER,
+        S.BUSY,
+        S.NO_RESULT,
+    },
     S.RINGING: {
         S.ANSWERED,
         S.GUEST_CONFIRMED,

@@ -86,7 +86,8 @@ def compliance(day: date) -> dict[str, int]:
         "answered": rows.filter(status=S.ANSWERED).count(),
         "confirmed": rows.filter(status=S.GUEST_CONFIRMED).count(),
         "failed": rows.filter(Q(status__in=NEEDS_ATTENTION) | failed_alert).count(),
-        "escalated": rows.filter(alert__isnull=False).count(),
+        # an at-risk warning is not an escalation (a failure after it rewrites the alert's reason)
+        "escalated": rows.filter(alert__isnull=False).exclude(alert__reason__startswith="At risk").count(),
         "handled": rows.filter(status=S.HANDLED).count(),
         "open": rows.filter(status__in=OPEN_STATUSES).count(),
         "cancelled": WakeupCall.objects.filter(due_at__gte=start, due_at__lt=end, status=S.CANCELLED).count(),

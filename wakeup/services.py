@@ -275,10 +275,17 @@ def wakeup_cancel(*, wakeup: WakeupCall, by=None, reason: str = "") -> WakeupCal
 # --- escalation ----------------------------------------------------------------------------------------
 
 
-def raise_alert(wakeup: WakeupCall, reason: str) -> WakeupAlert:
-    """An alert on every desk page until a named person acknowledges it (the row is saved by the caller)."""
+def raise_alert(wakeup: WakeupCall, reason: str, *, reopen: bool = False) -> WakeupAlert:
+    """An alert on every desk page until a named person acknowledges it (the row is saved by the caller).
+    `reopen`: the wake-up has now failed, so an earlier warning the desk acknowledged (at risk) is raised
+    again: acknowledging a warning is not handling the failure (that acknowledgement stays in the audit)."""
     alert, created = WakeupAlert.objects.get_or_create(wakeup=wakeup, defaults={"reason": reason[:255]})
-    if not created and alert.acknowledged_at is None and alert.reason != reason:
+    if not created and alert.acknowledged_at is not None and reopen:
+        alert.reason, alert.raised_at, alert.to_manager_at = reason[:255], timezone.now(), None
+        alert.acknowledged_by = alert.acknowledged_at = None
+        alert.action_taken = ""
+        alert.save()
+    elif not created and alert.acknowledged_at is None and alert.reason != reason:
         alert.reason = reason[:255]
         alert.save(update_fields=["reason"])
     return alert
@@ -291,7 +298,7 @@ def escalate(wakeup: WakeupCall, reason: str) -> None:
     wakeup.outcome_at = wakeup.outcome_at or timezone.now()
     wakeup.note = reason[:255]
     wakeup.save()
-    alert = raise_alert(wakeup, reason)
+    alert = raise_alert(wakeup, reason, reopen=True)
     _call_desk(wakeup, alert)
 
 

@@ -66,6 +66,15 @@ def pbx_clock_time(moment: datetime) -> str:
     return moment.astimezone(pbx_zone()).strftime("%H:%M")
 
 
+def push_window_opens(due: datetime) -> datetime:
+    """The earliest moment a one-time alarm for `due` may be on the PBX: once the PBX's clock has shown
+    the alarm's time for the last time before `due`. Usually 24 h before; 23 h before when the PBX's
+    clocks go forward in between (pushed earlier, it would ring a day early and then be gone)."""
+    wall = due.astimezone(pbx_zone())
+    previous = local_to_utc(wall.date() - timedelta(days=1), wall.time(), pbx_zone()).at
+    return max(due - timedelta(hours=24), previous)
+
+
 def next_pbx_occurrence(clock_hhmm: str, after: datetime, weekdays: tuple[int, ...] = ()) -> datetime | None:
     """The next UTC instant after `after` at which the PBX's clock shows `clock_hhmm` (on one of
     `weekdays`, 0 = Monday, when given)."""

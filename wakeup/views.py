@@ -62,6 +62,7 @@ def create(request):
                     weekdays=tuple(data["weekdays"] or ()),
                     attempts=data["attempts"],
                     interval_minutes=data["interval_minutes"],
+                    mode=data["mode"] or None,
                     by=request.user,
                 )
             except WakeupRuleError as exc:

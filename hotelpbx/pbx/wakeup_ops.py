@@ -8,7 +8,8 @@ their results here. Ops (all idempotent):
 
   alarm.set     {"time", "kind", "weekdays", "prompt", "repeats", "interval", "not_after"}
                 create, or update the alarm already at that time; refused once `not_after` has passed:
-                a one-time alarm applied after its time would ring a day late
+                a one-time alarm applied after its time would ring a day late (and one that
+                reached the PBX after `not_after`, held back by pacing, is deleted again)
   alarm.remove  {"time"}     delete the extension's alarm at that time (none there: done)
   alarm.query   {}           read the extension's alarms; the answer is kept on the command row
   prompt.ring   {"prompt"}   ring the extension and play the prompt (playprompt); the callid is kept
@@ -231,6 +232,14 @@ def _apply_set(extension: str, payload: dict, client) -> None:
         client.wakeup_update(extension, str(existing[0].get("wakeupid", "")), time_hhmm, **fields)
     else:
         client.wakeup_create(extension, time_hhmm, **fields)
+    if not_after is not None and timezone.now() > not_after:
+        # it waited for a pacing slot (or a throttled retry) past its last moment: taken off again
+        _apply_remove(extension, time_hhmm, client)
+        raise PbxPermanentError(
+            "taken off again: it reached the PBX after its time, the PBX would have rung a day late",
+            errno=TOO_LATE,
+            path="wakeupcall/create",
+        )
 
 
 def _apply_remove(extension: str, time_hhmm: str, client) -> None:

@@ -272,3 +272,100 @@ def test_check_out_clears_the_alarms_and_the_hotels_records_follow(pbx, rooms):
     wakeup.refresh_from_db()
     assert wakeup.status == WakeupStatus.CANCELLED and wakeup.note == "guest checked out"
     assert wakeup.next_action_at is None
+
+
+def test_before_the_clocks_go_forward_the_alarm_waits_until_yesterdays_time_has_passed(pbx, rooms):
+    """On 29 Mar 2026 Berlin springs forward: 07:00 that morning is only 23 h after 07:00 the day
+    before. Pushed 24 h ahead, "07:00" would ring on the 28th, a day early, and be gone on the 29th."""
+    due = datetime(2026, 3, 29, 7, 0, tzinfo=BERLIN)
+    with time_machine.travel(datetime(2026, 3, 27, 20, 0, tzinfo=BERLIN), tick=True) as traveller:
+        stay = in_house(rooms["101"], date(2026, 3, 27))
+        settle(pbx)
+        services.wakeup_set(stay=stay, day=date(2026, 3, 29), clock=time(7, 0))
+
+        traveller.move_to(datetime(2026, 3, 28, 6, 10, tzinfo=BERLIN))  # 23 h 50 min before it is due
+        assert dispatch.dispatch_due().get("waiting") == 1
+        settle(pbx)
+        assert alarms_on(pbx, "2101") == []
+
+        traveller.move_to(datetime(2026, 3, 28, 7, 6, tzinfo=BERLIN))  # the 28th's 07:00 has passed
+        assert dispatch.dispatch_due()["pushed"] == 1
+        settle(pbx)
+        [alarm] = alarms_on(pbx, "2101")
+        assert alarm["time"] == "07:00"
+        assert pbx.alarm_next[alarm["wakeupid"]] == due
+
+
+def test_an_alarm_lost_on_the_pbx_after_it_was_confirmed_is_found_before_its_time_and_pushed_again(
+    pbx, rooms
+):
+    with time_machine.travel(START, tick=True) as traveller:
+        wakeup = confirmed_wakeup(pbx, traveller, rooms["101"])
+        with pbx.lock:  # deleted on the room phone, or lost with a PBX restore, hours later
+            for alarm in list(pbx.state.alarms_of("2101")):
+                pbx.delete_alarm(alarm["wakeupid"])
+
+        traveller.move_to(wakeup.due_at - timedelta(minutes=19, seconds=55))  # read back once more
+        assert dispatch.dispatch_due()["checking"] == 1
+        settle(pbx)
+        traveller.shift(6)
+        assert dispatch.dispatch_due()["pushed again"] == 1
+        settle(pbx)
+        traveller.shift(6)
+        assert dispatch.dispatch_due()["confirmed"] == 1
+        wakeup.refresh_from_db()
+        assert wakeup.status == WakeupStatus.CONFIRMED and not hasattr(wakeup, "alert")
+        assert [a["time"] for a in alarms_on(pbx, "2101")] == ["06:30"]
+        wakeup = ring(pbx, traveller, wakeup)
+
+    assert wakeup.status == WakeupStatus.ANSWERED
+
+
+def test_an_alarm_the_guest_keyed_and_then_deleted_on_the_phone_is_not_pushed_back(pbx, rooms):
+    with time_machine.travel(START, tick=True) as traveller:
+        in_house(rooms["102"], date(2026, 6, 10))
+        settle(pbx)
+        with pbx.lock:
+            wakeupid = pbx.add_alarm("2102", {"time": "07:15", "type": "onetime", "repeats": "2"})
+        dispatch.survey_alarms()
+        settle(pbx)
+        dispatch.dispatch_due()
+        [adopted] = WakeupCall.objects.filter(room=rooms["102"])
+        with pbx.lock:  # the guest changes their mind on the phone
+            pbx.delete_alarm(wakeupid)
+
+        traveller.move_to(adopted.due_at - timedelta(minutes=19, seconds=55))
+        assert dispatch.dispatch_due()["checking"] == 1
+        settle(pbx)
+        traveller.shift(6)
+        dispatch.dispatch_due()
+        settle(pbx)
+
+    adopted.refresh_from_db()
+    assert adopted.status == WakeupStatus.CANCELLED and "room phone" in adopted.note
+    assert alarms_on(pbx, "2102") == []
+    assert not hasattr(adopted, "alert")
+
+
+def test_an_alarm_held_back_by_the_pbxs_pacing_past_its_last_moment_is_taken_off_again(pbx, rooms):
+    """The create waits for a pacing slot (configuration changes are paced): if it reaches the PBX after
+    the alarm's last moment it may ring a day late, so it is deleted and the desk is told."""
+    from django.utils import timezone
+
+    from hotelpbx.pbx import commands
+    from hotelpbx.pbx.models import PbxLink
+
+    with time_machine.travel(START, tick=True):
+        in_house(rooms["101"], date(2026, 6, 10))
+        settle(pbx)
+        celery_app.conf.task_always_eager = False  # the test applies the outbox
+        push = commands.push_wakeup_alarm(
+            "2101", time_hhmm="20:01", not_after=timezone.now() + timedelta(milliseconds=300)
+        )
+        PbxLink.objects.filter(pk=1).update(next_config_slot=timezone.now() + timedelta(seconds=1))
+        drain_extension("2101")
+        celery_app.conf.task_always_eager = True
+
+    push.refresh_from_db()
+    assert push.status == CommandStatus.FAILED and "day late" in push.last_error
+    assert alarms_on(pbx, "2101") == []

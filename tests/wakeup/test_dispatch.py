@@ -9,8 +9,8 @@ import time_machine
 
 from hotelpbx.pbx.models import PbxCommand
 from rooms.models import StayStatus
-from tests.factories import GuestFactory, StayFactory
-from wakeup import dispatch, services
+from tests.factories import GuestFactory, StayFactory, UserFactory
+from wakeup import dispatch, selectors, services
 from wakeup.models import WakeupCall, WakeupStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -174,3 +174,48 @@ def test_a_retry_missed_while_beat_was_down_is_escalated_not_rung_an_hour_late()
     assert wakeup.status == WakeupStatus.ESCALATED
     assert "not made at its time" in wakeup.alert.reason
     assert PbxCommand.objects.filter(op="prompt.ring").count() == 1  # only the call at 06:30
+
+
+def test_a_wake_up_that_fails_after_its_at_risk_alert_was_acknowledged_alerts_the_desk_again():
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_wakeup(clock=time(6, 30))
+        dispatch.dispatch_due()  # pushed; no worker applies it
+        traveller.move_to(datetime(2026, 6, 11, 6, 16, tzinfo=BERLIN))
+        dispatch.dispatch_due()
+        wakeup.refresh_from_db()
+        services.alert_acknowledge(
+            alert=wakeup.alert, by=UserFactory(), action_taken="PBX link looked fine, waiting"
+        )
+
+        traveller.move_to(datetime(2026, 6, 11, 6, 55, tzinfo=BERLIN))  # no alarm, no call report
+        assert dispatch.dispatch_due()["escalated"] == 1
+
+    wakeup.refresh_from_db()
+    assert wakeup.status == WakeupStatus.ESCALATED
+    assert wakeup.alert.open and "check the room" in wakeup.alert.reason
+    assert selectors.open_alerts() == [wakeup.alert]
+
+
+def test_tomorrows_alarm_waits_while_todays_at_the_same_time_may_still_ring_its_repeats():
+    """The PBX keeps one alarm per extension and time and removes a one-time alarm only after its last
+    repeat: pushed then, tomorrow's 06:30 would update today's alarm and be removed with it."""
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        stay = StayFactory(arrival=date(2026, 6, 10), departure=date(2026, 6, 13), status=StayStatus.IN_HOUSE)
+        [today] = services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30))
+        [tomorrow] = services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))
+        dispatch.dispatch_due()  # today's is pushed (no worker here: it stays unconfirmed)
+
+        traveller.move_to(datetime(2026, 6, 11, 6, 36, tzinfo=BERLIN))  # repeats at 06:35 and 06:40
+        dispatch.dispatch_due()
+        assert PbxCommand.objects.filter(op="alarm.set").count() == 1
+        tomorrow.refresh_from_db()
+        assert tomorrow.status == WakeupStatus.SCHEDULED
+
+        traveller.move_to(datetime(2026, 6, 11, 6, 44, tzinfo=BERLIN))  # today's run is over
+        dispatch.dispatch_due()
+        dispatch.dispatch_due()
+    today.refresh_from_db()
+    tomorrow.refresh_from_db()
+    assert today.status == WakeupStatus.ESCALATED
+    assert tomorrow.status == WakeupStatus.PUSHED
+    assert PbxCommand.objects.filter(op="alarm.set").count() == 2

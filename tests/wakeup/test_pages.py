@@ -57,6 +57,18 @@ def test_the_desk_sets_a_wake_up_from_the_quick_form(desk_client, front_desk_use
     assert "06:45" in page and "Dupont" in page and "FR" in page and "Scheduled" in page
 
 
+def test_the_desk_can_ask_for_a_confirmed_wake_up_for_one_guest(desk_client, clock, settings):
+    settings.WAKEUP_MODE = "alarm"
+    guest_in("301", "Dupont")
+    page = desk_client.get(reverse("wakeup:board")).content.decode()
+    assert 'name="mode"' in page and "Confirmed by a key" in page
+
+    form = {"room": "301", "day": "2026-06-11", "clock": "06:45", "recurrence": "once"}
+    assert desk_client.post(reverse("wakeup:create"), {**form, "mode": "confirmed"}).status_code == 302
+    assert desk_client.post(reverse("wakeup:create"), {**form, "clock": "07:15"}).status_code == 302
+    assert list(WakeupCall.objects.values_list("mode", flat=True)) == ["confirmed", "alarm"]
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -214,3 +226,24 @@ def test_a_repeated_wake_up_shows_its_next_day_and_each_days_result(desk_client,
     }
     panel = desk_client.get(reverse("wakeup:stay_panel", args=[stay.pk])).content.decode()
     assert "no day left" in panel and "PBX alarm: Removed" in panel
+
+
+def test_a_wake_up_is_changed_from_the_stays_panel(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    [wakeup] = services.wakeup_set(stay=stay, day=date(2026, 6, 12), clock=time(6, 30))
+    panel_url = reverse("wakeup:stay_panel", args=[stay.pk])
+    assert reverse("wakeup:change", args=[wakeup.pk]) in desk_client.get(panel_url).content.decode()
+
+    desk_client.post(reverse("wakeup:change", args=[wakeup.pk]), {"day": "2026-06-12", "clock": "07:10"})
+    assert "Fri 12 Jun 07:10" in desk_client.get(panel_url).content.decode()
+
+
+def test_an_at_risk_warning_for_a_wake_up_that_was_then_answered_is_not_counted_as_escalated(clock):
+    from wakeup import selectors
+
+    [wakeup] = services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(6, 0))
+    services.raise_alert(wakeup, "At risk: not yet confirmed on the PBX. Check the PBX link.")
+    WakeupCall.objects.filter(pk=wakeup.pk).update(status=WakeupStatus.ANSWERED)
+
+    counts = selectors.compliance(date(2026, 6, 11))
+    assert (counts["set"], counts["answered"], counts["failed"], counts["escalated"]) == (1, 1, 0, 0)
