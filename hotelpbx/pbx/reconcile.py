@@ -11,7 +11,7 @@ from . import capabilities, commands, plan, route_gaps, routes
 from .client import PbxClient, get_client
 from .config import PbxConfig
 from .desired import DesiredExtension, all_desired, desired_for
-from .errors import PbxError
+from .errors import PbxError, PbxPermanentError
 from .models import CommandStatus, JobStatus, LinkJob, PbxCommand
 from .session import turn
 
@@ -65,6 +65,28 @@ def _busy_since(numbers: list[str], since) -> set[str]:
     )
 
 
+NO_SUCH_EXTENSION = "10006"
+
+
+def _query_present(client: PbxClient, numbers: list[str]) -> list[dict]:
+    """The settings of those extensions that exist. The PBX refuses a whole query (10006) for one
+    number it does not have, so then each is asked alone: one deleted extension must not blind the
+    reconciliation to the rest of its batch."""
+    try:
+        return client.extension_query(numbers)
+    except PbxPermanentError as exc:
+        if exc.errno != NO_SUCH_EXTENSION:
+            raise
+    present: list[dict] = []
+    for number in numbers:
+        try:
+            present += client.extension_query([number])
+        except PbxPermanentError as exc:
+            if exc.errno != NO_SUCH_EXTENSION:
+                raise
+    return present
+
+
 def _compare_and_repair(
     job: LinkJob | None, desired: list[DesiredExtension], client: PbxClient, *, since
 ) -> tuple[int, int]:
@@ -77,15 +99,20 @@ def _compare_and_repair(
         members = routes.managed_members(client, config.managed_routes)
         # firmware without outroute/update: route drift is reported, not repaired
         fixed_routes = capabilities.known(capabilities.OUTROUTE_UPDATE) is False
-        actual = {e.get("number"): e for e in client.extension_query([d.number for d in batch])}
+        actual = {e.get("number"): e for e in _query_present(client, [d.number for d in batch])}
         busy = _busy_since([d.number for d in batch], since)
         for want in batch:
             if want.number in busy:
                 continue
             have = actual.get(want.number)
             if have is None:
+                # Not silently: the repair fails with the PBX's own answer (no such extension), and that
+                # failed command is what the board and the PBX page show for the room, with "try again".
                 drift += 1
                 log.warning("extension %s is missing on the PBX", want.number)
+                if not PbxCommand.objects.filter(extension=want.number, status=CommandStatus.FAILED).exists():
+                    commands.sync(want, reason="reconcile: the extension is not on the PBX")
+                    repaired += 1
                 continue
             if fixed_routes and members is not None:
                 missing, extra = _route_gap(plan.routes(want, config), want.number, members)

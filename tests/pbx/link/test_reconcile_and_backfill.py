@@ -41,6 +41,28 @@ def test_reconciliation_finds_and_repairs_what_was_changed_on_the_pbx(pbx, hotel
     assert reconcile_all(trigger="again").drift == 0
 
 
+def test_a_room_whose_extension_is_gone_from_the_pbx_is_shown_failed_not_only_logged(
+    pbx, hotel_rooms, desk_client
+):
+    room = hotel_rooms[1]  # vacant: no check-in would ever tell
+    del pbx.state.extensions[room.extension]  # deleted on the PBX by hand
+
+    job = reconcile_all(trigger="hourly")
+    drain_all()
+
+    assert job.drift == 1
+    failed = PbxCommand.objects.get(extension=room.extension, status="failed")
+    assert "does not exist" in failed.last_error
+    page = desk_client.get("/pbx/").content.decode()
+    assert f"Room {room.number}" in page and "does not exist" in page
+    assert "failed" in tile(desk_client.get("/board/").content.decode(), room.number).marks
+    # the next run does not pile up more failing commands; "try again" stays the desk's choice
+    sent = PbxCommand.objects.filter(extension=room.extension).count()
+    reconcile_all(trigger="hourly")
+    drain_all()
+    assert PbxCommand.objects.filter(extension=room.extension).count() == sent
+
+
 def test_reconciliation_repairs_route_membership_on_v2(pbx_v2, hotel_rooms):
     room = hotel_rooms[0]
     pbx_v2.state.outroutes[0]["extensions"] = room.extension  # a vacant room may dial abroad: wrong
