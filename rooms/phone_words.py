@@ -1,5 +1,6 @@
 """A room phone's set-up state in the hotel's words, from the PBX seam's sync state (room.pbx_sync)."""
 
+import re
 from dataclasses import dataclass, replace
 
 from django.utils import timezone
@@ -8,6 +9,9 @@ from hotelpbx.pbx.selectors import LinkHealth, first_failed_commands, link_healt
 
 from . import selectors
 from .models import Room
+
+
+ERRNO_PREFIX = re.compile(r"^PBX refused \(\d+\):\s*")
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,10 @@ def describe(room: Room, *, pbx_down: bool | None = None) -> PhoneWords:
         if pbx_down:
             why = "the PBX is unreachable; it is set up when the PBX is back"
         return PhoneWords(room, state, f"Room {room.number}'s phone is not set up yet: {why}.", message)
-    return PhoneWords(
-        room, state, f"Room {room.number}'s phone could not be set up: the PBX refused the change.", message
-    )
+    # the desk reads why in words (the PBX's errno meaning), the number stays in the technical log
+    reason = ERRNO_PREFIX.sub("", message).strip().rstrip(".")
+    why = f"the PBX refused the change ({reason})" if reason else "the PBX refused the change"
+    return PhoneWords(room, state, f"Room {room.number}'s phone could not be set up: {why}.", message)
 
 
 def rooms_not_set_up(health: LinkHealth | None = None) -> list[PhoneWords]:

@@ -41,7 +41,7 @@ def test_the_desk_reads_which_phones_are_not_set_up_then_opens_the_technical_log
         "Room 112's phone is not set up yet: the PBX is unreachable"
     )
     expect(words.locator('[data-room="114"]')).to_contain_text(
-        "Room 114's phone could not be set up: the PBX refused the change."
+        "Room 114's phone could not be set up: the PBX refused the change (extension not found)."
     )
     expect(words.locator('[data-room="114"]').get_by_role("button", name="Try again")).to_be_visible()
     # the hotel's words carry no error numbers; those are in the technical log, closed at first

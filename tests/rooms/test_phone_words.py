@@ -41,7 +41,7 @@ def test_the_stay_page_says_the_phone_is_set_up_pending_or_failed(desk_client):
     pending.delete()
     command(stay.room, CommandStatus.FAILED, errno="10002", error="extension not found")
     text = words(desk_client.get(url))
-    assert "Room 112's phone could not be set up: the PBX refused the change." in text
+    assert "Room 112's phone could not be set up: the PBX refused the change (extension not found)." in text
     assert "PBX refused (10002): extension not found" in text  # behind "Technical detail"
 
 
