@@ -10,7 +10,6 @@ from hotelpbx.pbx.selectors import LinkHealth, first_failed_commands, link_healt
 from . import selectors
 from .models import Room
 
-
 ERRNO_PREFIX = re.compile(r"^PBX refused \(\d+\):\s*")
 
 
