@@ -214,3 +214,23 @@ def test_a_repeated_wake_up_shows_its_next_day_and_each_days_result(desk_client,
     }
     panel = desk_client.get(reverse("wakeup:stay_panel", args=[stay.pk])).content.decode()
     assert "no day left" in panel and "PBX alarm: Removed" in panel
+
+
+def test_the_board_changes_attempts_and_interval_and_refuses_a_clashing_time(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30))
+    later = services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(7, 0))[0]
+    change = reverse("wakeup:change", args=[later.pk])
+
+    desk_client.post(
+        change, {"day": "2026-06-11", "clock": "07:00", "attempts": "1", "interval_minutes": "10"}
+    )
+    later.refresh_from_db()
+    assert (later.attempts_allowed, later.interval_minutes) == (1, 10)
+    board = desk_client.get(reverse("wakeup:board")).content.decode()
+    assert f'id="attempts-{later.pk}" min="1" max="3" value="1"' in board
+
+    refused = desk_client.post(change, {"day": "2026-06-11", "clock": "06:30"}, follow=True)
+    assert "Room 301 already has a wake-up at 06:30 on 11 Jun" in refused.content.decode()
+    later.refresh_from_db()
+    assert later.due_at == datetime(2026, 6, 11, 7, 0, tzinfo=BERLIN)
