@@ -495,6 +495,7 @@ def follow_room(*, stay: Stay, by=None) -> int:
     elsewhere = [w for w in rows.exclude(room_id=stay.room_id) if w.status != S.RINGING]
     if not elsewhere:
         return 0
+    _refuse_clash_in_new_room(stay, elsewhere)
     repeats.move(stay, stay.room)  # first: the alarms are locked before their days
     for wakeup in elsewhere:
         _take_off_pbx(wakeup, "wake-up follows the reservation's room")
@@ -510,6 +511,40 @@ def follow_room(*, stay: Stay, by=None) -> int:
         summary=f"Wake-ups of {stay.guest.full_name} follow the reservation to room {stay.room.number}",
     )
     return len(elsewhere)
+
+
+def _spans(rows) -> dict[tuple, tuple[date, date]]:
+    """(HH:MM, request) -> first and last local day of a wake-up's open days (a series is one request)."""
+    zone, spans = timing.hotel_zone(), {}
+    for row in rows:
+        local = timezone.localtime(row.due_at, zone)
+        key = (f"{local:%H:%M}", row.series or row.pk)
+        first, last = spans.get(key, (local.date(), local.date()))
+        spans[key] = (min(first, local.date()), max(last, local.date()))
+    return spans
+
+
+DAY = timedelta(days=1)
+
+
+def _refuse_clash_in_new_room(stay: Stay, moving: list[WakeupCall]) -> None:
+    """The new room's phone keeps one alarm per time: another wake-up there at the same time during the
+    same days would overwrite it (or be overwritten), so the room change is refused and nothing changes.
+    The day before and after count too (an alarm is pushed up to 24 h ahead and removed after its last
+    repeat); wake-ups of other days (a later guest's) cannot meet on the PBX and do not count."""
+    mine = _spans(w for w in moving if w.mode == WakeupMode.ALARM)
+    if not mine:
+        return
+    others = WakeupCall.objects.filter(room=stay.room, mode=WakeupMode.ALARM, status__in=OPEN_STATUSES)
+    theirs = _spans(others.exclude(stay=stay))
+    for (clock, _), (first, last) in mine.items():
+        for (other_clock, _), (other_first, other_last) in theirs.items():
+            if clock == other_clock and first <= other_last + DAY and other_first <= last + DAY:
+                raise WakeupRuleError(
+                    f"The wake-up of {stay.guest.full_name} at {clock} cannot follow to room "
+                    f"{stay.room.number}: that room already has a wake-up at {clock} on "
+                    f"{other_first:%d %b}. Change or cancel one of them first."
+                )
 
 
 def follow_dates(*, stay: Stay) -> None:

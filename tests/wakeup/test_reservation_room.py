@@ -181,3 +181,39 @@ def test_a_new_time_that_clashes_with_another_wake_up_of_the_room_is_refused_and
     assert alarms_on(pbx, "2101") == [("everyday", "06:30", "3", "5")]  # 05:45 is pushed tomorrow morning
     once.refresh_from_db()
     assert once.due_at == datetime(2026, 6, 12, 5, 45, tzinfo=BERLIN)
+
+
+def test_a_new_room_whose_phone_has_a_wake_up_at_that_time_on_those_days_is_refused_and_nothing_moves(
+    pbx, rooms
+):
+    from .conftest import in_house
+
+    with time_machine.travel(START, tick=True) as traveller:
+        leaving = in_house(rooms["103"], date(2026, 6, 10), nights=2)  # leaves on the 12th
+        services.wakeup_set(
+            stay=leaving, day=date(2026, 6, 11), clock=time(6, 30), recurrence=Recurrence.DAILY
+        )
+        stay = reservation(rooms["101"], arrival=date(2026, 6, 12))
+        [wakeup] = services.wakeup_set(stay=stay, day=date(2026, 6, 13), clock=time(6, 30))
+        later = StayFactory(
+            room=rooms["102"],
+            arrival=date(2026, 6, 15),
+            departure=date(2026, 6, 17),
+            status=StayStatus.RESERVED,
+        )
+        services.wakeup_set(stay=later, day=date(2026, 6, 16), clock=time(6, 30))
+        push_and_confirm(pbx, traveller)
+
+        with pytest.raises(services.WakeupRuleError) as refused:
+            stay_update_reservation(stay=stay, room=rooms["103"])
+        assert refused.value.message == (
+            "The wake-up of Okafor at 06:30 cannot follow to room 103: that room already has a wake-up "
+            "at 06:30 on 11 Jun. Change or cancel one of them first."
+        ).replace("Okafor", stay.guest.full_name)
+        stay.refresh_from_db()
+        wakeup.refresh_from_db()
+        assert stay.room.number == wakeup.room.number == "101"
+
+        stay_update_reservation(stay=stay, room=rooms["102"])  # that guest's 06:30 is days later
+        wakeup.refresh_from_db()
+    assert wakeup.room.number == "102"
