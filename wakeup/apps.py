@@ -29,4 +29,6 @@ class WakeupConfig(AppConfig):
         signals.stay_moved.connect(receivers.follow_move, dispatch_uid="wakeup.follow_move")
         signals.stay_checked_out.connect(receivers.end_with_stay, dispatch_uid="wakeup.end_with_stay")
         signals.stay_cancelled.connect(receivers.end_with_cancelled_stay, dispatch_uid="wakeup.end_cancelled")
+        signals.stay_changed.connect(receivers.follow_room, dispatch_uid="wakeup.follow_room")
+        signals.stay_checked_in.connect(receivers.follow_room, dispatch_uid="wakeup.follow_room_in")
         signals.stay_dates_changed.connect(receivers.follow_dates, dispatch_uid="wakeup.follow_dates")

@@ -24,6 +24,8 @@ class WakeupForm(forms.Form):
 class ChangeForm(forms.Form):
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     clock = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    attempts = forms.IntegerField(min_value=1, max_value=3, required=False, label="Attempts")
+    interval_minutes = forms.IntegerField(min_value=1, max_value=60, required=False, label="Every (min)")
 
 
 class AcknowledgeForm(forms.Form):

@@ -1,5 +1,5 @@
-"""Wake-ups follow their stay: moved with a room move, ended by check-out or a cancelled reservation,
-repeated ones end with the stay's (new) departure (inside that transaction)."""
+"""Wake-ups follow their stay: moved with a room move or a reservation's new room, ended by check-out or
+a cancelled reservation, repeated ones end with the stay's (new) departure (inside that transaction)."""
 
 from . import services
 
@@ -14,6 +14,12 @@ def end_with_stay(sender, *, stay, room, by=None, **kwargs) -> None:
 
 def end_with_cancelled_stay(sender, *, stay, by=None, **kwargs) -> None:
     services.end_with_stay(stay=stay, by=by, reason="reservation cancelled")
+
+
+def follow_room(sender, *, stay, changed=None, **kwargs) -> None:
+    """A reservation's room changed, or the guest was checked in to another room than reserved."""
+    if changed is None or "room" in changed:
+        services.follow_room(stay=stay)
 
 
 def follow_dates(sender, *, stay, **kwargs) -> None:

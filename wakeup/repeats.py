@@ -134,12 +134,31 @@ def cancel_all(*, wakeup: WakeupCall, by=None) -> int:
     return cancelled
 
 
-def change(*, wakeup: WakeupCall, clock: time, by=None) -> int:
-    """A new time for a repeated wake-up: every day not yet rung moves to it (the PBX alarm is replaced)."""
+def change(
+    *,
+    wakeup: WakeupCall,
+    clock: time,
+    attempts: int | None = None,
+    interval_minutes: int | None = None,
+    by=None,
+) -> int:
+    """A new time or retry policy for a repeated wake-up: every day not yet rung takes it (the PBX alarm
+    is replaced: a new time by the dispatcher, a new policy deleted here and pushed again)."""
     from hotelpbx.core.audit import audit_record
 
     with transaction.atomic():
-        alarm = RepeatedAlarm.objects.select_for_update().get(pk=wakeup.repeat_id)
+        alarm = RepeatedAlarm.objects.select_for_update().select_related("room").get(pk=wakeup.repeat_id)
+        attempts = alarm.attempts_allowed if attempts is None else int(attempts)
+        interval = alarm.interval_minutes if interval_minutes is None else int(interval_minutes)
+        services._check_policy(attempts, interval)
+        services._refuse_alarm_clash(
+            alarm.room, clock, set(), True, itself=Q(repeat=alarm) | Q(series=alarm.key)
+        )
+        new_policy = (attempts, interval) != (alarm.attempts_allowed, alarm.interval_minutes)
+        if new_policy and WakeupCall.objects.filter(repeat=alarm, status=S.RINGING).exists():
+            raise services.WakeupRuleError(
+                "The wake-up is ringing now: change its attempts or interval after this morning's calls."
+            )
         rows = list(
             WakeupCall.objects.select_for_update(of=("self",))
             .select_related("stay")
@@ -166,15 +185,21 @@ def change(*, wakeup: WakeupCall, clock: time, by=None) -> int:
             services.transition(row, S.SCHEDULED)
             _forget_pbx_copy(row)
             row.due_at, row.note, row.next_action_at, row.pushes = moment.at, moment.note, now, 0
+            row.attempts_allowed, row.interval_minutes = attempts, interval
             row.save()
+        if new_policy and alarm.state != R.ENDED:  # same time, other repeats: the PBX alarm is replaced
+            drop(alarm, "wake-up changed")
+            alarm.state = R.WAITING
         alarm.clock, alarm.next_action_at = clock, now
-        alarm.save(update_fields=["clock", "next_action_at", "updated_at"])
+        alarm.attempts_allowed, alarm.interval_minutes = attempts, interval
+        alarm.save()
         audit_record(
             actor=by,
             action="wakeup.change",
             room=wakeup.room,
             obj=wakeup,
-            summary=f"Repeated wake-up for room {wakeup.room.number} moved to {clock:%H:%M}",
+            summary=f"Repeated wake-up for room {wakeup.room.number} moved to {clock:%H:%M}"
+            f" ({attempts} attempt(s) every {interval} min)",
         )
     return len(rows)
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hotelpbx.core.audit import audit_record
@@ -96,11 +97,16 @@ def _check_moment(stay: Stay, day: date, moment: datetime, now: datetime) -> Non
         )
 
 
-def _refuse_alarm_clash(room: Room, clock: time, days: set[date], repeated: bool) -> None:
+def _refuse_alarm_clash(
+    room: Room, clock: time, days: set[date], repeated: bool, *, itself: Q | None = None
+) -> None:
     """The PBX keeps one alarm per extension and clock time: a repeated wake-up (or one on the same day)
-    at the time of another would overwrite it there."""
+    at the time of another would overwrite it there. `itself`: the rows of the wake-up being changed."""
     wanted = clock.strftime("%H:%M")
-    for other in WakeupCall.objects.filter(room=room, mode=WakeupMode.ALARM, status__in=OPEN_STATUSES):
+    others = WakeupCall.objects.filter(room=room, mode=WakeupMode.ALARM, status__in=OPEN_STATUSES)
+    if itself is not None:
+        others = others.exclude(itself)
+    for other in others:
         local = timezone.localtime(other.due_at, timing.hotel_zone())
         if local.strftime("%H:%M") == wanted and (repeated or other.series or local.date() in days):
             raise WakeupRuleError(
@@ -209,20 +215,39 @@ def _locked(wakeup: WakeupCall) -> WakeupCall:
     return WakeupCall.objects.select_for_update(of=("self",)).select_related("room", "stay").get(pk=wakeup.pk)
 
 
-def wakeup_change(*, wakeup: WakeupCall, day: date, clock: time, by=None) -> WakeupCall:
+def wakeup_change(
+    *,
+    wakeup: WakeupCall,
+    day: date | None = None,
+    clock: time | None = None,
+    attempts: int | None = None,
+    interval_minutes: int | None = None,
+    by=None,
+) -> WakeupCall:
+    """A new day and time, or a new retry policy (attempts, interval), for a wake-up not yet rung; what
+    is not given stays. The PBX alarm is deleted and pushed again with the change."""
     if wakeup.repeat_id:
-        return _change_repeated(wakeup, day, clock, by)
+        return _change_repeated(wakeup, day, clock, attempts, interval_minutes, by)
     with transaction.atomic():
         wakeup = _locked(wakeup)
         if wakeup.status not in (S.SCHEDULED, S.PUSHED, S.CONFIRMED):
             raise WakeupRuleError("Only a wake-up that has not rung yet can be changed.")
+        local = timezone.localtime(wakeup.due_at, timing.hotel_zone())
+        day = local.date() if day is None else day
+        clock = local.time().replace(second=0, microsecond=0) if clock is None else clock
+        attempts = wakeup.attempts_allowed if attempts is None else int(attempts)
+        interval = wakeup.interval_minutes if interval_minutes is None else int(interval_minutes)
+        _check_policy(attempts, interval)
         moment = timing.local_to_utc(day, clock)
         now = timezone.now()
         if wakeup.stay is not None:
             _check_moment(wakeup.stay, day, moment.at, now)
+        if wakeup.mode == WakeupMode.ALARM:
+            _refuse_alarm_clash(wakeup.room, clock, {day}, False, itself=Q(pk=wakeup.pk))
         _take_off_pbx(wakeup, "wake-up changed")
         transition(wakeup, S.SCHEDULED)
         wakeup.due_at, wakeup.note, wakeup.next_action_at = moment.at, moment.note, now
+        wakeup.attempts_allowed, wakeup.interval_minutes = attempts, interval
         wakeup.pushes = 0
         wakeup.save()
         audit_record(
@@ -230,24 +255,34 @@ def wakeup_change(*, wakeup: WakeupCall, day: date, clock: time, by=None) -> Wak
             action="wakeup.change",
             room=wakeup.room,
             obj=wakeup,
-            summary=f"Wake-up for room {wakeup.room.number} moved to {day:%d %b} {clock:%H:%M}",
+            summary=f"Wake-up for room {wakeup.room.number} moved to {day:%d %b} {clock:%H:%M}"
+            f" ({attempts} attempt(s) every {interval} min)",
         )
     return wakeup
 
 
-def _change_repeated(wakeup: WakeupCall, day: date, clock: time, by) -> WakeupCall:
-    """One PBX alarm rings every day of a repeated wake-up, so a new time is for all its days."""
+def _change_repeated(
+    wakeup: WakeupCall, day: date | None, clock: time | None, attempts, interval_minutes, by
+) -> WakeupCall:
+    """One PBX alarm rings every day of a repeated wake-up, so a new time or policy is for all its days."""
     from . import repeats
 
     if wakeup.status not in (S.SCHEDULED, S.PUSHED, S.CONFIRMED):
         raise WakeupRuleError("Only a wake-up that has not rung yet can be changed.")
     zone = timing.pbx_zone() if wakeup.repeat.zone == "pbx" else timing.hotel_zone()
-    if timezone.localtime(wakeup.due_at, zone).date() != day:
+    local = timezone.localtime(wakeup.due_at, zone)
+    if day is not None and local.date() != day:
         raise WakeupRuleError(
             "A repeated wake-up changes its time for all its days; to move one day, cancel that day "
             "and set a one-time wake-up."
         )
-    repeats.change(wakeup=wakeup, clock=clock, by=by)
+    repeats.change(
+        wakeup=wakeup,
+        clock=local.time().replace(second=0, microsecond=0) if clock is None else clock,
+        attempts=attempts,
+        interval_minutes=interval_minutes,
+        by=by,
+    )
     wakeup.refresh_from_db()
     return wakeup
 
@@ -440,6 +475,83 @@ def follow_move(*, stay: Stay, to_room: Room, by=None) -> int:
         wakeup.save()
         moved += 1
     return moved
+
+
+LOST_ROOM = "the reservation has no room any more: set the wake-up again once it has one"
+
+
+def follow_room(*, stay: Stay, by=None) -> int:
+    """A reservation's room changed (or it was checked in to another room): its open wake-ups go to the
+    stay's room. An alarm already pushed to the old room's phone is deleted there (no check-out cleared
+    it) and pushed to the new one by the dispatcher, under the same 24 h rule. A reservation left without
+    a room cancels them, and the desk is told."""
+    from . import repeats
+
+    rows = WakeupCall.objects.select_for_update().filter(stay=stay, status__in=OPEN_STATUSES)
+    if stay.room_id is None:
+        repeats.end_for_stay(stay, "reservation lost its room")  # first: alarms before their days
+        cancelled = [w for w in rows.order_by("due_at") if w.status != S.RINGING]
+        for wakeup in cancelled:
+            _take_off_pbx(wakeup, "reservation lost its room")
+            transition(wakeup, S.CANCELLED)
+            wakeup.next_action_at, wakeup.note = None, LOST_ROOM
+            wakeup.save()
+        if cancelled:  # one alert (not one per day): a person must set it again
+            raise_alert(cancelled[0], f"Wake-up of {stay.guest.full_name} cancelled: {LOST_ROOM}.")
+        return len(cancelled)
+    elsewhere = [w for w in rows.exclude(room_id=stay.room_id) if w.status != S.RINGING]
+    if not elsewhere:
+        return 0
+    _refuse_clash_in_new_room(stay, elsewhere)
+    repeats.move(stay, stay.room)  # first: the alarms are locked before their days
+    for wakeup in elsewhere:
+        _take_off_pbx(wakeup, "wake-up follows the reservation's room")
+        wakeup.room, wakeup.pbx_extension = stay.room, ""
+        transition(wakeup, S.SCHEDULED)
+        wakeup.next_action_at, wakeup.pushes = timezone.now(), 0
+        wakeup.save()
+    audit_record(
+        actor=by,
+        action="wakeup.change",
+        room=stay.room,
+        obj=elsewhere[0],
+        summary=f"Wake-ups of {stay.guest.full_name} follow the reservation to room {stay.room.number}",
+    )
+    return len(elsewhere)
+
+
+def _spans(rows) -> dict[tuple, tuple[date, date]]:
+    """(HH:MM, request) -> first and last local day of a wake-up's open days (a series is one request)."""
+    zone, spans = timing.hotel_zone(), {}
+    for row in rows:
+        local = timezone.localtime(row.due_at, zone)
+        key = (f"{local:%H:%M}", row.series or row.pk)
+        first, last = spans.get(key, (local.date(), local.date()))
+        spans[key] = (min(first, local.date()), max(last, local.date()))
+    return spans
+
+
+DAY = timedelta(days=1)
+
+
+def _refuse_clash_in_new_room(stay: Stay, moving: list[WakeupCall]) -> None:
+    """The new room's phone keeps one alarm per time: another wake-up there at the same time during the
+    same days would overwrite it (or be overwritten), so the room change is refused and nothing changes.
+    The day before and after count too (an alarm is pushed up to 24 h ahead and removed after its last
+    repeat); wake-ups of other days (a later guest's) cannot meet on the PBX and do not count."""
+    mine = _spans(w for w in moving if w.mode == WakeupMode.ALARM)
+    if not mine:
+        return
+    others = WakeupCall.objects.filter(room=stay.room, mode=WakeupMode.ALARM, status__in=OPEN_STATUSES)
+    theirs = _spans(others.exclude(stay=stay))
+    for (clock, _), (first, last) in mine.items():
+        for (other_clock, _), (other_first, other_last) in theirs.items():
+            if clock == other_clock and first <= other_last + DAY and other_first <= last + DAY:
+                raise WakeupRuleError(
+                    f"The wake-up of {stay.guest.full_name} at {clock} cannot follow to room "
+                    f"{stay.room.number}: that room already has a wake-up at {clock} on "
+                    f"{other_first:%d %b}. Change or cancel one of them first."
+                )
 
 
 def follow_dates(*, stay: Stay) -> None:

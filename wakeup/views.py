@@ -90,11 +90,16 @@ def change(request, pk: int):
     wakeup = _wakeup_or_404(pk)
     form = ChangeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a date and a time.")
+        messages.error(request, "Give a date and a time, 1 to 3 attempts and 1 to 60 minutes between them.")
         return redirect("wakeup:board")
     try:
         services.wakeup_change(
-            wakeup=wakeup, day=form.cleaned_data["day"], clock=form.cleaned_data["clock"], by=request.user
+            wakeup=wakeup,
+            day=form.cleaned_data["day"],
+            clock=form.cleaned_data["clock"],
+            attempts=form.cleaned_data["attempts"],
+            interval_minutes=form.cleaned_data["interval_minutes"],
+            by=request.user,
         )
     except WakeupRuleError as exc:
         messages.error(request, exc.message)

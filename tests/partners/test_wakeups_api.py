@@ -98,3 +98,45 @@ def test_one_client_never_sees_or_touches_another_clients_wake_ups(api, api_for)
     refused = other.post("/api/v1/wakeups/", {"stay": stay["id"], "date": tomorrow(), "time": "06:30"})
     assert_error(refused, 400, "invalid")
     assert WakeupCall.objects.get(pk=wakeup["id"]).status == "scheduled"
+
+
+def test_a_wake_up_on_a_reservation_follows_the_room_the_pms_changes_to(api):
+    first, second = RoomFactory(), RoomFactory()
+    stay = api.post("/api/v1/stays/", reservation(first, external_id="R-W2")).json()
+    wakeup = api.post("/api/v1/wakeups/", {"stay": stay["id"], "date": tomorrow(), "time": "06:30"}).json()
+    assert wakeup["room"] == first.number
+
+    changed = api.patch(f"/api/v1/stays/{stay['id']}/", {"room": second.number})
+    assert changed.status_code == 200, changed.content
+
+    got = api.get(f"/api/v1/wakeups/{wakeup['id']}/").json()
+    assert (got["room"], got["status"], got["local_time"]) == (second.number, "scheduled", "06:30")
+
+
+def test_attempts_and_interval_of_a_repeated_wake_up_change_for_every_day(api):
+    stay = in_house_stay(api)
+    first = api.post(
+        "/api/v1/wakeups/",
+        {"stay": stay["id"], "date": tomorrow(), "time": "06:30", "recurrence": "daily", "attempts": 3},
+    ).json()
+
+    changed = api.patch(f"/api/v1/wakeups/{first['id']}/", {"attempts": 2, "interval_minutes": 10})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["attempts_allowed"], changed.json()["interval_minutes"]) == (2, 10)
+    assert changed.json()["local_time"] == "06:30"
+
+    days = api.get("/api/v1/wakeups/", {"series": first["series"]}).json()["results"]
+    assert {(d["attempts_allowed"], d["interval_minutes"]) for d in days} == {(2, 10)}
+    assert_error(api.patch(f"/api/v1/wakeups/{first['id']}/", {"attempts": 4}), 400)
+    assert_error(api.patch(f"/api/v1/wakeups/{first['id']}/", {}), 400)
+
+
+def test_moving_a_wake_up_onto_the_time_of_another_in_the_room_is_refused_with_409(api):
+    stay = in_house_stay(api)
+    api.post("/api/v1/wakeups/", {"stay": stay["id"], "date": tomorrow(), "time": "06:30"})
+    later = api.post("/api/v1/wakeups/", {"stay": stay["id"], "date": tomorrow(), "time": "07:00"}).json()
+
+    refused = api.patch(f"/api/v1/wakeups/{later['id']}/", {"date": tomorrow(), "time": "06:30"})
+    error = assert_error(refused, 409, "wakeup_refused")
+    assert "already has a wake-up at 06:30" in error["message"]
+    assert api.get(f"/api/v1/wakeups/{later['id']}/").json()["local_time"] == "07:00"

@@ -301,3 +301,28 @@ def test_timeline_sells_tonight_of_a_room_left_today_but_not_of_an_overstayer(tw
     states = {row.room.number: [c["state"] for c in row.cells] for row in rows}
     assert states["101"][:2] == ["free", "free"]
     assert states["102"][:2] == ["occupied", "free"]
+
+
+def test_a_wake_up_set_on_a_reservation_follows_the_room_the_desk_changes_to(
+    desk_client, two_doubles, room_type
+):
+    from wakeup.services import wakeup_set
+
+    stay = StayFactory(
+        room=two_doubles[0], arrival=day(1), departure=day(3), status=StayStatus.RESERVED, room_type=room_type
+    )
+    [wakeup] = wakeup_set(stay=stay, day=day(2), clock=time(6, 30))
+    form = {
+        "arrival": day(1).isoformat(),
+        "departure": day(3).isoformat(),
+        "adults": "1",
+        "room_type": room_type.pk,
+        "room": "102",
+        "phone_class": "international",
+    }
+    assert desk_client.post(reverse("rooms:reservation_edit", args=[stay.pk]), form).status_code == 302
+
+    wakeup.refresh_from_db()
+    assert (wakeup.room.number, wakeup.status) == ("102", "scheduled")
+    board = words(desk_client.get(reverse("wakeup:board") + f"?day={day(2).isoformat()}"))
+    assert "06:30 102" in board and "06:30 101" not in board

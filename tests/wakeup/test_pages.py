@@ -247,3 +247,23 @@ def test_an_at_risk_warning_for_a_wake_up_that_was_then_answered_is_not_counted_
 
     counts = selectors.compliance(date(2026, 6, 11))
     assert (counts["set"], counts["answered"], counts["failed"], counts["escalated"]) == (1, 1, 0, 0)
+
+
+def test_the_board_changes_attempts_and_interval_and_refuses_a_clashing_time(desk_client, clock):
+    stay = guest_in("301", "Dupont")
+    services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(6, 30))
+    later = services.wakeup_set(stay=stay, day=date(2026, 6, 11), clock=time(7, 0))[0]
+    change = reverse("wakeup:change", args=[later.pk])
+
+    desk_client.post(
+        change, {"day": "2026-06-11", "clock": "07:00", "attempts": "1", "interval_minutes": "10"}
+    )
+    later.refresh_from_db()
+    assert (later.attempts_allowed, later.interval_minutes) == (1, 10)
+    board = desk_client.get(reverse("wakeup:board")).content.decode()
+    assert f'id="attempts-{later.pk}" min="1" max="3" value="1"' in board
+
+    refused = desk_client.post(change, {"day": "2026-06-11", "clock": "06:30"}, follow=True)
+    assert "Room 301 already has a wake-up at 06:30 on 11 Jun" in refused.content.decode()
+    later.refresh_from_db()
+    assert later.due_at == datetime(2026, 6, 11, 7, 0, tzinfo=BERLIN)

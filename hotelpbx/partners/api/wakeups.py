@@ -85,8 +85,15 @@ class WakeupCreateSerializer(Input):
 
 
 class WakeupChangeSerializer(Input):
-    date = serializers.DateField(help_text="The new day, in the hotel's time zone.")
-    time = serializers.TimeField(help_text="The new clock time, in the hotel's time zone.")
+    date = serializers.DateField(required=False, help_text="The new day, in the hotel's time zone.")
+    time = serializers.TimeField(required=False, help_text="The new clock time, in the hotel's time zone.")
+    attempts = serializers.IntegerField(required=False, min_value=1, max_value=3)
+    interval_minutes = serializers.IntegerField(required=False, min_value=1, max_value=60)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give what changes: date, time, attempts or interval_minutes.")
+        return attrs
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -138,7 +145,10 @@ def _scoped(description: str, scope: str) -> str:
     partial_update=extend_schema(
         request=WakeupChangeSerializer,
         description=_scoped(
-            "Move a wake-up that has not rung yet (409 `wakeup_refused` otherwise).", "wakeups:write"
+            "Move a wake-up that has not rung yet, or change its attempts or interval (what is not "
+            "given stays; a repeated wake-up changes for all its days). 409 `wakeup_refused` once it "
+            "rang, or when another wake-up of the room is at that time.",
+            "wakeups:write",
         ),
     ),
     destroy=extend_schema(
@@ -207,7 +217,14 @@ class WakeupViewSet(
         data = WakeupChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        return self._answer(wakeup_services.wakeup_change(wakeup=wakeup, day=v["date"], clock=v["time"]))
+        changed = wakeup_services.wakeup_change(
+            wakeup=wakeup,
+            day=v.get("date"),
+            clock=v.get("time"),
+            attempts=v.get("attempts"),
+            interval_minutes=v.get("interval_minutes"),
+        )
+        return self._answer(changed)
 
     def destroy(self, request, *args, **kwargs):
         wakeup = self.get_object()
