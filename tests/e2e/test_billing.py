@@ -42,6 +42,8 @@ def test_tablet_minibar_then_folio_payment_check_out_and_invoice(desk_page, tabl
     tablet = tablet_page
     sign_in(tablet, "maid")
     tablet.locator("#room-101").get_by_role("link", name="Minibar").tap()
+    # sizes are measured once the minibar page and its stylesheets have loaded
+    tablet.wait_for_url(re.compile(r"/billing/minibar/rooms/101/$"), wait_until="load")
     water = tablet.get_by_label(re.compile("^Water"))
     assert water.bounding_box()["height"] >= TOUCH_MIN_PX
     water.fill("2")
