@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from hotelpbx.pbx import wakeup_ops
 from rooms.models import Stay, StayStatus
@@ -82,16 +82,13 @@ def board_day(day: date) -> list[WakeupCall]:
     return rows
 
 
-def open_alerts(*, manager_first: bool = False) -> list[WakeupAlert]:
-    """Unacknowledged alerts, oldest first; for a manager, the ones sent to the manager on top."""
-    order = ("raised_at", "id")
-    if manager_first:
-        order = (F("to_manager_at").asc(nulls_last=True), *order)
+def open_alerts() -> list[WakeupAlert]:
+    """Unacknowledged alerts, oldest first (so the ones already sent to the manager lead)."""
     return _with_desk_calls(
         list(
             WakeupAlert.objects.filter(acknowledged_at__isnull=True)
             .select_related("wakeup__room", "wakeup__stay__guest")
-            .order_by(*order)
+            .order_by("raised_at", "id")
         )
     )
 

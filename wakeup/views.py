@@ -144,7 +144,7 @@ def cancel_all(request, pk: int):
 def _alerts_context(request, *, form=None, failed_pk=None, error="") -> dict:
     is_manager_view = has_role(request.user, Role.MANAGER)
     return {
-        "alerts": selectors.open_alerts(manager_first=is_manager_view),
+        "alerts": selectors.open_alerts(),
         "ack_form": form or AcknowledgeForm(),
         "failed_pk": failed_pk,
         "ack_error": error,

@@ -4,20 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wakeup', '0005_escalation_desk_call'),
+        ("wakeup", "0005_escalation_desk_call"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='wakeupalert',
-            name='manager_call_command_id',
-            field=models.BigIntegerField(blank=True, help_text="The outbox command that rang the manager's extension, if any.", null=True),
+            model_name="wakeupalert",
+            name="manager_call_command_id",
+            field=models.BigIntegerField(
+                blank=True,
+                help_text="The outbox command that rang the manager's extension, if any.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='wakeupattempt',
-            name='result',
-            field=models.CharField(choices=[('answered', 'Answered'), ('no_answer', 'No answer'), ('busy', 'Busy'), ('failed', 'Failed'), ('heard', 'Prompt heard'), ('key', 'Key pressed'), ('hung_up', 'Answered, hung up before the end of the message')], max_length=10),
+            model_name="wakeupattempt",
+            name="result",
+            field=models.CharField(
+                choices=[
+                    ("answered", "Answered"),
+                    ("no_answer", "No answer"),
+                    ("busy", "Busy"),
+                    ("failed", "Failed"),
+                    ("heard", "Prompt heard"),
+                    ("key", "Key pressed"),
+                    ("hung_up", "Answered, hung up before the end of the message"),
+                ],
+                max_length=10,
+            ),
         ),
     ]
