@@ -156,7 +156,7 @@ def test_a_manager_gets_the_alert_strip_with_its_sound_on_manager_only_pages(
 ):
     client.force_login(manager_user)
     alerts_url = reverse("wakeup:alerts")
-    for page in ("billing:tariffs", "billing:reports", "wakeup:board", "rooms:board"):
+    for page in ("billing:tariffs", "billing:reports", "wakeup:board", "rooms:board", "admin:index"):
         html = client.get(reverse(page)).content.decode()
         assert f'hx-get="{alerts_url}"' in html, page  # the strip loads on every page a manager opens
     services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(5, 10))
