@@ -282,6 +282,7 @@ def raise_alert(wakeup: WakeupCall, reason: str, *, reopen: bool = False) -> Wak
     alert, created = WakeupAlert.objects.get_or_create(wakeup=wakeup, defaults={"reason": reason[:255]})
     if not created and alert.acknowledged_at is not None and reopen:
         alert.reason, alert.raised_at, alert.to_manager_at = reason[:255], timezone.now(), None
+        alert.manager_call_command_id = None  # a new failure: the manager is rung again if it goes unanswered
         alert.acknowledged_by = alert.acknowledged_at = None
         alert.action_taken = ""
         alert.save()
