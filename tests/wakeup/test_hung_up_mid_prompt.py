@@ -19,7 +19,7 @@ from tests.pbx.link.helpers import drain_all
 from wakeup import dispatch, services
 from wakeup.models import WakeupStatus
 
-from .conftest import in_house
+from .conftest import TOKEN, in_house
 
 BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,6 +111,28 @@ def test_a_prompt_heard_to_its_end_is_not_taken_for_a_hang_up(confirmed):
     at(emu, traveller, wakeup.due_at + timedelta(seconds=2))
     wakeup.refresh_from_db()
     assert [a.result for a in wakeup.attempts.all()] == ["heard"]
+
+
+def test_a_prompt_end_processed_after_the_call_record_turns_the_hang_up_into_heard(confirmed, client):
+    """Reports may be processed out of order: the call record's inference yields to the PBX's own word."""
+    emu, traveller, wakeup = confirmed
+    emu.calls.alarm_outcomes.plan_prompt("2101", ["hang up"])
+    at(emu, traveller, wakeup.due_at + timedelta(seconds=2))
+    [attempt] = wakeup.attempts.all()
+    assert attempt.result == "hung_up"
+
+    late = {
+        "action": "PlayPromptEnd",
+        "callid": attempt.callid,
+        "ext": {"extid": "2101"},
+        "prompt": "wakeup_de",
+    }
+    late["sn"] = "369364835218"  # API.md's v1 sample shape
+    posted = client.post(reverse("pbx:events", args=[TOKEN]), late, content_type="application/json")
+    assert posted.status_code == 200
+    settle(emu)
+    attempt.refresh_from_db()
+    assert (attempt.result, attempt.detail) == ("heard", "prompt heard to its end")
 
 
 def test_a_partner_hears_wakeup_failed_with_last_attempt_hung_up(pbx, rooms):
