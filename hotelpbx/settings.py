@@ -486,8 +486,11 @@ WAKEUP_ALARM_CALLER = env.str("WAKEUP_ALARM_CALLER", default="")
 # When a wake-up is escalated, the app also rings this front-desk extension and connects it to the room
 # (dial API, through the outbox); empty: no call, the alert on the desk pages only.
 WAKEUP_ESCALATION_DESK_EXTENSION = env.str("WAKEUP_ESCALATION_DESK_EXTENSION", default="").strip()
-# An alert nobody acknowledged after this many minutes goes to the manager too.
+# An alert nobody acknowledged after this many minutes goes to the manager too: shown to managers as
+# theirs on every page, and, when set, this manager's extension is rung and connected to the room
+# (the same dial path as the desk's); empty: no call.
 WAKEUP_MANAGER_AFTER_MINUTES = env.int("WAKEUP_MANAGER_AFTER_MINUTES", default=10)
+WAKEUP_ESCALATION_MANAGER_EXTENSION = env.str("WAKEUP_ESCALATION_MANAGER_EXTENSION", default="").strip()
 # Confirmed mode: times the guest may press 2 to snooze (each snooze rings again after the interval);
 # how long after ringing a call's reports must have arrived; how late a ring may still go out.
 WAKEUP_SNOOZE_MAX = env.int("WAKEUP_SNOOZE_MAX", default=2)

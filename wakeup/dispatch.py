@@ -441,7 +441,9 @@ def _adopt_unknown(room: Room, found, now: datetime, read_by: int = 0) -> int:
 
 
 def alerts_to_manager(now: datetime) -> int:
+    """Alerts unacknowledged for M minutes go to the manager, one by one (each may ring the manager)."""
     cutoff = now - timedelta(minutes=settings.WAKEUP_MANAGER_AFTER_MINUTES)
-    return WakeupAlert.objects.filter(
+    due = WakeupAlert.objects.filter(
         acknowledged_at__isnull=True, to_manager_at__isnull=True, raised_at__lte=cutoff
-    ).update(to_manager_at=now)
+    ).values_list("pk", flat=True)
+    return sum(services.alert_to_manager(pk, now) for pk in list(due))

@@ -229,6 +229,8 @@ class AttemptResult(models.TextChoices):
     FAILED = "failed", "Failed"
     HEARD = "heard", "Prompt heard"
     KEY = "key", "Key pressed"
+    # confirmed mode: the call record says ANSWERED but the PBX never reported the prompt's end
+    HUNG_UP = "hung_up", "Answered, hung up before the end of the message"
 
 
 class WakeupAttempt(models.Model):
@@ -258,6 +260,9 @@ class WakeupAlert(models.Model):
     to_manager_at = models.DateTimeField(null=True, blank=True)
     desk_call_command_id = models.BigIntegerField(
         null=True, blank=True, help_text="The outbox command that rang the desk extension, if any."
+    )
+    manager_call_command_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The outbox command that rang the manager's extension, if any."
     )
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

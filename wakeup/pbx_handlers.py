@@ -57,9 +57,20 @@ def wakeup_call_failed(report, event) -> None:
         record_prompt_call(callid=report.callid, result=result, detail=reason, extension=_extension(report))
 
 
+HUNG_UP_DETAIL = "answered, hung up before the end of the message"
+
+
 @handler("NewCdr")
 def wakeup_prompt_call_record(report, event) -> None:
     cdr = report.cdr()
     result = CDR_RESULTS.get(cdr.status)
-    if cdr.callid and result not in (None, AttemptResult.ANSWERED):
-        record_prompt_call(callid=cdr.callid, result=result, detail=cdr.status, extension=cdr.callto)
+    if not cdr.callid or result is None:
+        return
+    if result == AttemptResult.ANSWERED:
+        # A prompt call answered without a key: PlayPromptEnd (processed first, as sent) already made the
+        # attempt "heard"; with no PlayPromptEnd the guest hung up while the message played.
+        record_prompt_call(
+            callid=cdr.callid, result=AttemptResult.HUNG_UP, detail=HUNG_UP_DETAIL, extension=cdr.callto
+        )
+        return
+    record_prompt_call(callid=cdr.callid, result=result, detail=cdr.status, extension=cdr.callto)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from hotelpbx.pbx import wakeup_ops
@@ -22,19 +23,34 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _call_in_words(who: str, found: tuple[str, str, str]) -> str:
+    extension, state, why = found
+    caller = f"{who} extension {extension}".rstrip()
+    return {
+        "done": f"{caller} called.",
+        "pending": f"Calling {caller[0].lower()}{caller[1:]}...",
+    }.get(state, f"{caller} could not be called: {why}.")
+
+
 def _with_desk_calls(alerts: list[WakeupAlert]) -> list[WakeupAlert]:
-    """Give each alert `desk_call`: what became of the call to the desk extension, in words ("" if none)."""
-    calls = wakeup_ops.desk_calls([a.desk_call_command_id for a in alerts if a.desk_call_command_id])
+    """Give each alert `desk_call` and `manager_call`: what became of the calls to the desk's and the
+    manager's extensions, in words ("" if none; for an alert sent to the manager, why nobody was rung)."""
+    ids = [i for a in alerts for i in (a.desk_call_command_id, a.manager_call_command_id) if i]
+    calls = wakeup_ops.desk_calls(ids)
+    lost = ("", "failed", "the call was lost")
     for alert in alerts:
-        alert.desk_call = ""
-        if alert.desk_call_command_id is None:
-            continue
-        extension, state, why = calls.get(alert.desk_call_command_id, ("", "failed", "the call was lost"))
-        desk = f"Desk extension {extension}".rstrip()
-        alert.desk_call = {
-            "done": f"{desk} called.",
-            "pending": f"Calling {desk[0].lower()}{desk[1:]}...",
-        }.get(state, f"{desk} could not be called: {why}.")
+        alert.desk_call = alert.manager_call = ""
+        if alert.desk_call_command_id is not None:
+            alert.desk_call = _call_in_words("Desk", calls.get(alert.desk_call_command_id, lost))
+        if alert.manager_call_command_id is not None:
+            alert.manager_call = _call_in_words("Manager", calls.get(alert.manager_call_command_id, lost))
+        elif alert.to_manager_at is not None:
+            manager = settings.WAKEUP_ESCALATION_MANAGER_EXTENSION
+            alert.manager_call = (
+                f"Manager extension {manager} not called: no PBX link is configured."
+                if manager
+                else "No manager extension is set: the manager was not called."
+            )
     return alerts
 
 
@@ -67,11 +83,12 @@ def board_day(day: date) -> list[WakeupCall]:
 
 
 def open_alerts() -> list[WakeupAlert]:
+    """Unacknowledged alerts, oldest first (so the ones already sent to the manager lead)."""
     return _with_desk_calls(
         list(
             WakeupAlert.objects.filter(acknowledged_at__isnull=True)
             .select_related("wakeup__room", "wakeup__stay__guest")
-            .order_by("raised_at")
+            .order_by("raised_at", "id")
         )
     )
 

@@ -317,6 +317,7 @@ def raise_alert(wakeup: WakeupCall, reason: str, *, reopen: bool = False) -> Wak
     alert, created = WakeupAlert.objects.get_or_create(wakeup=wakeup, defaults={"reason": reason[:255]})
     if not created and alert.acknowledged_at is not None and reopen:
         alert.reason, alert.raised_at, alert.to_manager_at = reason[:255], timezone.now(), None
+        alert.manager_call_command_id = None  # a new failure: the manager is rung again if it goes unanswered
         alert.acknowledged_by = alert.acknowledged_at = None
         alert.action_taken = ""
         alert.save()
@@ -347,6 +348,47 @@ def _call_desk(wakeup: WakeupCall, alert: WakeupAlert) -> None:
     )
     alert.desk_call_command_id = command.pk
     alert.save(update_fields=["desk_call_command_id"])
+
+
+def alert_to_manager(alert_pk: int, now: datetime) -> bool:
+    """Nobody at the desk acknowledged the alert in time: it goes to the manager (once). Managers see it
+    as theirs on every page; the manager's extension, when set, is rung and connected to the room through
+    the same dial path as the desk's; partners hear it as a second `wakeup.escalated` (to the manager)."""
+    with transaction.atomic():
+        claimed = WakeupAlert.objects.filter(
+            pk=alert_pk, acknowledged_at__isnull=True, to_manager_at__isnull=True
+        ).update(to_manager_at=now)
+        if not claimed:
+            return False  # acknowledged meanwhile, or another dispatcher took it
+        alert = WakeupAlert.objects.select_related("wakeup__room").get(pk=alert_pk)
+        wakeup = alert.wakeup
+        called = _call_manager(wakeup, alert)
+        minutes = settings.WAKEUP_MANAGER_AFTER_MINUTES
+        audit_record(
+            actor=None,
+            action="wakeup.to_manager",
+            room=wakeup.room,
+            obj=wakeup,
+            summary=f"Wake-up alert for room {wakeup.room.number} unanswered for {minutes} min: sent to the "
+            f"manager; {called}",
+        )
+        signals.wakeup_alert_to_manager.send(sender=WakeupCall, wakeup=wakeup, alert=alert)
+    return True
+
+
+def _call_manager(wakeup: WakeupCall, alert: WakeupAlert) -> str:
+    """Ring the manager's extension and connect it to the room, if one is set; says what it did."""
+    manager = settings.WAKEUP_ESCALATION_MANAGER_EXTENSION
+    if not manager:
+        return "no manager extension is set, nobody called"
+    if not PbxConfig.link_enabled():
+        return f"manager extension {manager} not called: no PBX link is configured"
+    command = commands.call_desk(
+        manager, callee=wakeup.room.extension, reason=f"wake-up room {wakeup.room.number} sent to the manager"
+    )
+    alert.manager_call_command_id = command.pk
+    alert.save(update_fields=["manager_call_command_id"])
+    return f"calling manager extension {manager}"
 
 
 def alert_acknowledge(*, alert: WakeupAlert, by, action_taken: str) -> WakeupAlert:
@@ -649,12 +691,18 @@ def record_prompt_call(*, callid: str, result: str, detail: str, digit: str = ""
             attempt.result, attempt.detail = AttemptResult.KEY, detail[:120]
             attempt.save(update_fields=["result", "detail"])
             return _key_pressed(wakeup, digit)
+        if not created and result == AttemptResult.HEARD and attempt.result == AttemptResult.HUNG_UP:
+            # the call record was processed before the prompt's end: the guest did hear it all
+            attempt.result, attempt.detail = result, detail[:120]
+            attempt.save(update_fields=["result", "detail"])
         if not created:
             wakeup.save()
             return "repeated"  # a second report of a call already decided (BYE, CDR after CallFailed ...)
-        if result == AttemptResult.HEARD:
+        if result in (AttemptResult.HEARD, AttemptResult.HUNG_UP):
             wakeup.save()
-            return "heard"  # a key may still follow; the dispatcher decides at the call's deadline
+            # a key (or, for a hang-up, the prompt's end processed late) may still follow: the dispatcher
+            # decides at the call's deadline, a hang-up then counts as a failed call
+            return "heard" if result == AttemptResult.HEARD else "hung up"
         return retry_or_end(wakeup, result, detail)
 
 

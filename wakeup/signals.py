@@ -7,3 +7,6 @@ from django.dispatch import Signal
 
 # sender: the WakeupCall model; kwargs: wakeup, from_status, to_status
 wakeup_status_changed = Signal()
+
+# An alert nobody acknowledged in time went to the manager. sender: WakeupCall; kwargs: wakeup, alert
+wakeup_alert_to_manager = Signal()

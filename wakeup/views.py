@@ -147,12 +147,14 @@ def cancel_all(request, pk: int):
 
 
 def _alerts_context(request, *, form=None, failed_pk=None, error="") -> dict:
+    is_manager_view = has_role(request.user, Role.MANAGER)
     return {
         "alerts": selectors.open_alerts(),
         "ack_form": form or AcknowledgeForm(),
         "failed_pk": failed_pk,
         "ack_error": error,
-        "is_manager_view": has_role(request.user, Role.MANAGER),
+        "is_manager_view": is_manager_view,
+        "manager_after_minutes": settings.WAKEUP_MANAGER_AFTER_MINUTES,
         "refresh_seconds": 15,
     }
 

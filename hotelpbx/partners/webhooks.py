@@ -40,9 +40,10 @@ EVENT_TYPES = {
     "notes or the guest's details (`changed` names what).",
     "room.status_changed": "A room's housekeeping status, service state or DND changed.",
     "wakeup.completed": "A wake-up call was answered (or confirmed by the guest with a key).",
-    "wakeup.failed": "A wake-up call was not answered: no answer, busy, failed, heard without a key, or "
-    "no result from the PBX.",
-    "wakeup.escalated": "A wake-up call failed or could not be made and the desk was alerted.",
+    "wakeup.failed": "A wake-up call was not answered: no answer, busy, failed, heard without a key, "
+    "answered and hung up before the end of the message, or no result from the PBX.",
+    "wakeup.escalated": "A wake-up call failed or could not be made and the desk was alerted "
+    "(`escalated_to` desk); sent again when the alert went unacknowledged to the manager (`manager`).",
     "wakeup.cancelled": "A wake-up call was cleared before it rang.",
     "wakeup.handled": "Staff acknowledged an escalated wake-up and wrote what was done.",
     "charge.posted": "A charge was posted to a folio.",
@@ -209,15 +210,9 @@ WAKEUP_EVENTS = {
 }
 
 
-@receiver(wakeup_signals.wakeup_status_changed)
-def _on_wakeup(sender, wakeup, from_status: str, to_status: str, **kwargs):
-    event_type = WAKEUP_EVENTS.get(to_status)
-    if event_type is None or wakeup.stay_id is None:
-        return
-    link = PartnerStay.objects.filter(stay_id=wakeup.stay_id).first()
-    if link is None:
-        return  # a wake-up of a stay the desk made belongs to no partner
-    data = {
+def _wakeup_data(wakeup, link, from_status: str, to_status: str) -> dict:
+    last = wakeup.attempts.order_by("-at", "-id").first() if wakeup.pk else None
+    return {
         "wakeup_id": wakeup.pk,
         "stay_id": wakeup.stay_id,
         "external_id": link.external_id,
@@ -226,9 +221,37 @@ def _on_wakeup(sender, wakeup, from_status: str, to_status: str, **kwargs):
         "from_status": from_status,
         "status": to_status,
         "attempts": wakeup.attempts.count() if wakeup.pk else 0,
+        # what the last call came to (e.g. `hung_up`: answered, hung up before the end of the message)
+        "last_attempt": last.result if last else None,
         "note": wakeup.note,
     }
+
+
+@receiver(wakeup_signals.wakeup_status_changed)
+def _on_wakeup(sender, wakeup, from_status: str, to_status: str, **kwargs):
+    event_type = WAKEUP_EVENTS.get(to_status)
+    if event_type is None or wakeup.stay_id is None:
+        return
+    link = PartnerStay.objects.filter(stay_id=wakeup.stay_id).first()
+    if link is None:
+        return  # a wake-up of a stay the desk made belongs to no partner
+    data = _wakeup_data(wakeup, link, from_status, to_status)
+    if event_type == "wakeup.escalated":
+        data["escalated_to"] = "desk"
     emit(event_type, data, partner_id=link.partner_id)
+
+
+@receiver(wakeup_signals.wakeup_alert_to_manager)
+def _on_wakeup_to_manager(sender, wakeup, alert, **kwargs):
+    """The escalation's second step: the desk left the alert unanswered and it went to the manager."""
+    if wakeup.stay_id is None:
+        return
+    link = PartnerStay.objects.filter(stay_id=wakeup.stay_id).first()
+    if link is None:
+        return
+    data = _wakeup_data(wakeup, link, wakeup.status, wakeup.status)
+    data["escalated_to"] = "manager"
+    emit("wakeup.escalated", data, partner_id=link.partner_id)
 
 
 @receiver(billing_signals.charge_posted)

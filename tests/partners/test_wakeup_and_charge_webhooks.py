@@ -1,6 +1,7 @@
 """What happens to a partner's wake-ups and folios reaches it as webhooks: delivery rows written in the
 transaction of the change, for that partner only."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from billing.services import MinibarCount, minibar_post
 from hotelpbx.partners.models import WebhookDelivery
 from rooms import services as rooms_services
 from tests.factories import RoomFactory, StayFactory
+from wakeup import dispatch as wakeup_dispatch
 from wakeup import services as wakeup_services
 from wakeup.models import WakeupCall
 
@@ -70,6 +72,23 @@ def test_an_unanswered_wake_up_is_told_as_failed_then_escalated(hooked, settings
     assert [(k, d["status"]) for k, d in events("wakeup.")] == [
         ("wakeup.failed", "no_answer"),
         ("wakeup.escalated", "escalated"),
+    ]
+
+
+def test_an_escalation_nobody_acknowledged_is_told_again_as_sent_to_the_manager(hooked, settings):
+    settings.WAKEUP_MANAGER_AFTER_MINUTES = 10
+    _, wakeup = wakeup_on_the_pbx(hooked, settings, attempts=1)
+    pbx_reports_the_alarm_call(wakeup, "NO ANSWER")
+    raised = WakeupCall.objects.get(pk=wakeup.pk).alert.raised_at
+    assert wakeup_dispatch.alerts_to_manager(raised + timedelta(minutes=9)) == 0
+    assert wakeup_dispatch.alerts_to_manager(raised + timedelta(minutes=10)) == 1
+    assert wakeup_dispatch.alerts_to_manager(raised + timedelta(minutes=20)) == 0  # told once
+
+    told = [(k, d["status"], d.get("escalated_to"), d["last_attempt"]) for k, d in events("wakeup.")]
+    assert told == [
+        ("wakeup.failed", "no_answer", None, "no_answer"),
+        ("wakeup.escalated", "escalated", "desk", "no_answer"),
+        ("wakeup.escalated", "escalated", "manager", "no_answer"),
     ]
 
 

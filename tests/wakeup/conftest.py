@@ -15,6 +15,7 @@ from tests.factories import GuestFactory, RoomTypeFactory, StayFactory
 TOKEN = "wakeup-reports-0123456789abcdef"
 ROOMS = ["101", "102", "103"]
 DESK = "200"  # the front desk's phone on the emulated PBX
+MANAGER = "300"  # the duty manager's phone
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def pbx(hotel_settings, live_server, eager, api_version):
             username="api",
             password="Secret123",
             sn="369364835218",
-            extensions=[*(f"2{n}" for n in ROOMS), DESK],
+            extensions=[*(f"2{n}" for n in ROOMS), DESK, MANAGER],
             time_zone="Europe/Berlin",
             extension_status_reports=False,
             config_change_reports=False,

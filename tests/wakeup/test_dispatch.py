@@ -116,6 +116,36 @@ def test_an_unacknowledged_alert_goes_to_the_manager_after_m_minutes(settings):
     assert wakeup.alert.to_manager_at is not None
 
 
+def test_a_warning_the_manager_had_then_a_failure_rings_the_manager_again_after_m_minutes(settings):
+    settings.WAKEUP_MANAGER_AFTER_MINUTES = 10
+    settings.WAKEUP_ESCALATION_MANAGER_EXTENSION = "300"
+
+    def manager_calls():
+        return list(PbxCommand.objects.filter(op="desk.dial", extension="300").values_list("pk", flat=True))
+
+    with time_machine.travel(datetime(2026, 6, 11, 6, 0, tzinfo=BERLIN), tick=False) as traveller:
+        wakeup = a_wakeup(clock=time(6, 30))
+        dispatch.dispatch_due()  # pushed; no worker applies it
+        traveller.move_to(datetime(2026, 6, 11, 6, 16, tzinfo=BERLIN))
+        dispatch.dispatch_due()  # at risk: an alert
+        traveller.move_to(datetime(2026, 6, 11, 6, 27, tzinfo=BERLIN))
+        assert dispatch.dispatch_due()["to_manager"] == 1
+        [first] = manager_calls()
+        wakeup.refresh_from_db()
+        services.alert_acknowledge(alert=wakeup.alert, by=UserFactory(), action_taken="Checked the PBX")
+
+        traveller.move_to(datetime(2026, 6, 11, 6, 55, tzinfo=BERLIN))  # no alarm, no call report
+        dispatch.dispatch_due()
+        [alert] = selectors.open_alerts()
+        assert alert.to_manager_at is None and alert.manager_call == ""  # the desk's again, for now
+        traveller.move_to(datetime(2026, 6, 11, 7, 5, 30, tzinfo=BERLIN))
+        assert dispatch.dispatch_due()["to_manager"] == 1
+
+    assert len(manager_calls()) == 2 and manager_calls()[0] == first  # rung once per failure
+    [alert] = selectors.open_alerts()
+    assert alert.manager_call == "Calling manager extension 300..."
+
+
 def test_readyz_says_so_when_wake_up_work_is_overdue(client):
     from hotelpbx.core.tasks import beat_heartbeat
 

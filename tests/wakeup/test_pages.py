@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from rooms.models import StayStatus
@@ -127,7 +128,7 @@ def test_an_alert_is_acknowledged_by_a_named_person_who_says_what_was_done(
 
 
 def test_an_alert_nobody_acknowledged_for_m_minutes_is_shown_as_sent_to_the_manager(
-    client, manager_user, clock, settings
+    client, front_desk_user, manager_user, clock, settings
 ):
     settings.WAKEUP_MANAGER_AFTER_MINUTES = 10
     client.force_login(manager_user)
@@ -137,12 +138,32 @@ def test_an_alert_nobody_acknowledged_for_m_minutes_is_shown_as_sent_to_the_mana
     clock.shift(9 * 60)
     dispatch.dispatch_due()
     strip = client.get(reverse("wakeup:alerts")).content.decode()
-    assert "Wake-up room 301" in strip and "Sent to the manager" not in strip
+    assert "Wake-up room 301" in strip and "sent to you" not in strip  # the desk's, for now
 
     clock.shift(61)
     dispatch.dispatch_due()
     strip = client.get(reverse("wakeup:alerts")).content.decode()
-    assert "Wake-up room 301" in strip and "Sent to the manager" in strip
+    assert "Wake-up room 301" in strip and "Unanswered for 10 min — sent to you" in strip
+    assert "wakeup-alert-manager" in strip  # dark, set apart from the desk's red alerts
+    desk = Client()  # the front desk, on its own terminal
+    desk.force_login(front_desk_user)
+    desk_strip = desk.get(reverse("wakeup:alerts")).content.decode()
+    assert "Sent to the manager" in desk_strip and "sent to you" not in desk_strip
+
+
+def test_a_manager_gets_the_alert_strip_with_its_sound_on_manager_only_pages(
+    client, manager_user, clock, settings
+):
+    client.force_login(manager_user)
+    alerts_url = reverse("wakeup:alerts")
+    for page in ("billing:tariffs", "billing:reports", "wakeup:board", "rooms:board", "admin:index"):
+        html = client.get(reverse(page)).content.decode()
+        assert f'hx-get="{alerts_url}"' in html, page  # the strip loads on every page a manager opens
+    services.wakeup_set(stay=guest_in("301", "Dupont"), day=date(2026, 6, 11), clock=time(5, 10))
+    clock.move_to(datetime(2026, 6, 11, 5, 11, tzinfo=BERLIN))
+    dispatch.dispatch_due()
+    strip = client.get(alerts_url).content.decode()
+    assert 'x-data="wakeupAlarm"' in strip and 'data-open-alerts="1"' in strip  # it beeps while open
 
 
 def test_change_and_cancel_from_the_board(desk_client, clock):

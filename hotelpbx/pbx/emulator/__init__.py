@@ -90,7 +90,7 @@ Reports
   per attempt, ``calls.alarm_outcomes.plan(ext, [...])`` (or POST /_emulator/alarm/outcomes) sets
   "answered", "no answer" or "busy" (CallFailed "User busy", a BUSY CDR), and ``plan_prompt`` the
   guest's answer to a playprompt: "key:1" (DTMF with the call's callid while it plays), "no key",
-  "no answer", "busy".
+  "hang up" (answered, BYE before the end: no PlayPromptEnd, an ANSWERED CDR), "no answer", "busy".
   A onetime alarm is deleted after its run; everyday/custom ones are rescheduled. An alarm whose time
   was skipped by a big clock jump rings once, at the next tick().
 - playprompt (v1 extension/playprompt, v2 call/playprompt): returns callid; reports start

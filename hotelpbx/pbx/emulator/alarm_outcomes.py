@@ -7,6 +7,8 @@ argument of ring_alarm) decides. "busy": the phone is in a call; the PBX reports
 
 `plan_prompt("2101", ["no answer", "key:1"])` does the same for calls the app places with playprompt:
 a digit is reported as DTMF with the call's callid while the prompt plays, then PlayPromptEnd.
+"hang up": the guest answers and hangs up while the prompt plays: RING, ANSWER, BYE and an ANSWERED
+call record, but no PlayPromptEnd (the prompt never reached its end).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections import deque
 
 OUTCOMES = ("answered", "no answer", "busy")
 # What the guest does when the app rings the room with playprompt: press a key while it plays, listen
-# to the end without a key, not answer, or be busy.
-PROMPT_OUTCOMES = ("key:1", "key:2", "key:3", "no key", "no answer", "busy")
+# to the end without a key, answer and hang up mid-prompt, not answer, or be busy.
+PROMPT_OUTCOMES = ("key:1", "key:2", "key:3", "no key", "hang up", "no answer", "busy")
 
 
 class AlarmOutcomes:

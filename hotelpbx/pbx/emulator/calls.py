@@ -311,11 +311,16 @@ class CallSimulator:
     def _prompt_with_guest(
         self, callid: str, party: Party, ext: str, prompt: str, guest: str
     ) -> list[Report]:
-        """A played prompt the guest did not answer ("no answer"), or answered and keyed a digit ("key:1")."""
+        """A played prompt the guest did not answer ("no answer"), answered and hung up before its end
+        ("hang up"), or answered and keyed a digit ("key:1")."""
         start = self.clock.now()
         if guest == "no answer":
             reports = self._single_party_call(callid, party, False)
             record = self._cdr(callid, start, ext, ext, 30, 0, "NO ANSWER", "Internal", "", "", "", False)
+            return [*reports, self.new_cdr_report(record)]
+        if guest == "hang up":  # answered, then BYE before the prompt's end: no PlayPromptEnd
+            reports = self._single_party_call(callid, party, True)
+            record = self._cdr(callid, start, ext, ext, 9, 4, "ANSWERED", "Internal", "", "", "", False)
             return [*reports, self.new_cdr_report(record)]
         digit = guest.split(":", 1)[1]
         played = self._single_party_call(callid, party, True, prompt=prompt)

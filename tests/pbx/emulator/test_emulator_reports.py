@@ -313,3 +313,32 @@ def test_report_renewal_is_configurable(api, emu, rx):
     assert emu.wait_idle(5)
     emu.clock.advance(20 * 60)
     assert api.post("deviceinfo/query", {}, token=token)["status"] == "Success"
+
+
+def test_a_guest_who_hangs_up_mid_prompt_is_answered_and_ended_without_playpromptend(api, emu, rx):
+    emu.config.extension_status_reports = False
+    emu.calls.alarm_outcomes.plan_prompt("2101", ["hang up"])
+    token = api.subscribe(rx, version="1.0.2")
+    answer = api.post(
+        "extension/playprompt", {"extid": "2101", "prompt": "wakeup_en", "autoanswer": "no"}, token=token
+    )
+    assert emu.wait_idle(5)
+    mine = [e for e in rx.events() if e.get("callid") == answer["callid"]]
+    assert [e["action"] for e in mine] == ["RING", "ANSWER", "BYE", "NewCdr"]
+    record = mine[-1]
+    assert (record["status"], record["callfrom"], record["callto"]) == ("ANSWERED", "2101", "2101")
+    assert 0 < int(record["talkduraction"]) < int(record["callduraction"])  # hung up after a few seconds
+
+
+def test_v2_hang_up_mid_prompt_reports_callstatus_and_an_answered_cdr_only(api, emu, rx):
+    emu.config.extension_status_reports = False
+    emu.calls.alarm_outcomes.plan_prompt("2102", ["hang up"])
+    token = api.subscribe(rx, api_version="v2.0.0", version="2.0.0")
+    answer = api.post(
+        "call/playprompt", {"number": "2102", "prompt": "wakeup_en"}, token=token, version="v2.0.0"
+    )
+    assert emu.wait_idle(5)
+    mine = [e for e in rx.events() if e.get("callid") == answer["callid"]]
+    assert [e["event"] for e in mine] == ["CallStatus", "CallStatus", "CallStatus", "NewCdr"]
+    assert [e["members"][0]["ext"]["memberstatus"] for e in mine[:3]] == ["RING", "ANSWER", "BYE"]
+    assert mine[-1]["status"] == "ANSWERED"
