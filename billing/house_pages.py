@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rooms.errors import RoomRuleError
 
 from . import selectors, services
-from .forms import ChargeForm, HouseAccountForm, PaymentForm, VoidForm
+from .forms import ChargeForm, HouseAccountForm, PaymentForm
 from .models import Folio, FolioLine
-from .views import _render
+from .views import _render, void_with_reason
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,14 +113,5 @@ def house_account_payment(request, pk: int):
 def house_account_void(request, pk: int, line_pk: int):
     account = _account(pk)
     line = get_object_or_404(FolioLine, pk=line_pk, folio=account)
-    form = VoidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why the line is voided; the reason stays on the account.")
-        return redirect("billing:house_account", account.pk)
-    try:
-        services.folio_line_reverse(line=line, by=request.user, reason=form.cleaned_data["reason"])
-    except RoomRuleError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Voided: {line.description}.")
+    void_with_reason(request, line, kept_on="the account")
     return redirect("billing:house_account", account.pk)

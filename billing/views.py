@@ -155,17 +155,22 @@ def folio_minibar(request, stay_pk: int):
 def folio_void(request, stay_pk: int, line_pk: int):
     stay = _stay(stay_pk)
     line = get_object_or_404(FolioLine, pk=line_pk, folio__stay=stay)
+    void_with_reason(request, line, kept_on="the folio")
+    return redirect("billing:folio", stay.pk)
+
+
+def void_with_reason(request, line: FolioLine, *, kept_on: str) -> None:
+    """Void a folio or house-account line with the reason the form gives; the outcome as a message."""
     form = VoidForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say why the line is voided; the reason stays on the folio.")
-        return redirect("billing:folio", stay.pk)
+        messages.error(request, f"Say why the line is voided; the reason stays on {kept_on}.")
+        return
     try:
         services.folio_line_reverse(line=line, by=request.user, reason=form.cleaned_data["reason"])
     except RoomRuleError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Voided: {line.description}.")
-    return redirect("billing:folio", stay.pk)
 
 
 @require_POST
