@@ -35,6 +35,10 @@ def port_answers(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class MakeRun:
     def __init__(self, tmp_path: Path):
         self.var_dir = tmp_path / "var"
@@ -54,6 +58,9 @@ class MakeRun:
             text=True,
             errors="replace",
             start_new_session=True,
+            # As from a terminal: Ctrl-C is not ignored, even when this suite runs as a background job
+            # (which ignores SIGINT and would hand that on, so bin/run's INT trap could not be set).
+            preexec_fn=_default_sigint,
         )
         threading.Thread(target=self._read, daemon=True).start()
 
