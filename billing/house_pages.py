@@ -17,7 +17,7 @@ from rooms.errors import RoomRuleError
 from . import selectors, services
 from .forms import ChargeForm, HouseAccountForm, PaymentForm
 from .models import Folio, FolioLine
-from .views import _render, void_with_reason
+from .views import _render, post_charge, record_payment, void_with_reason
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,14 +79,7 @@ def house_account_charge(request, pk: int):
     account = _account(pk)
 
     def act(data):
-        services.folio_post_charge(
-            folio=account,
-            kind=data["kind"],
-            description=data["description"],
-            amount=data["amount"],
-            tax_rate=data["tax_rate"],
-            by=request.user,
-        )
+        post_charge(account, data, request.user)
         return f"{data['description']} posted to {account.name}."
 
     return _posted(request, account, "charge_form", ChargeForm(request.POST), act)
@@ -97,13 +90,7 @@ def house_account_payment(request, pk: int):
     account = _account(pk)
 
     def act(data):
-        services.folio_record_payment(
-            folio=account,
-            amount=data["amount"],
-            method=data["method"],
-            reference=data["reference"],
-            by=request.user,
-        )
+        record_payment(account, data, request.user)
         return f"Payment of {data['amount']} {settings.CURRENCY} recorded on {account.name}."
 
     return _posted(request, account, "payment_form", PaymentForm(request.POST), act)

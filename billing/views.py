@@ -97,18 +97,31 @@ def _folio_form_result(request, stay: Stay, form_name: str, form, action) -> Htt
     )
 
 
+def record_payment(folio, data: dict, user) -> None:
+    """A PaymentForm's cleaned data onto a folio or house account."""
+    services.folio_record_payment(
+        folio=folio, amount=data["amount"], method=data["method"], reference=data["reference"], by=user
+    )
+
+
+def post_charge(folio, data: dict, user) -> None:
+    """A ChargeForm's cleaned data onto a folio or house account."""
+    services.folio_post_charge(
+        folio=folio,
+        kind=data["kind"],
+        description=data["description"],
+        amount=data["amount"],
+        tax_rate=data["tax_rate"],
+        by=user,
+    )
+
+
 @require_POST
 def folio_payment(request, stay_pk: int):
     stay = _stay(stay_pk)
 
     def act(data):
-        services.folio_record_payment(
-            folio=services.folio_for_stay(stay),
-            amount=data["amount"],
-            method=data["method"],
-            reference=data["reference"],
-            by=request.user,
-        )
+        record_payment(services.folio_for_stay(stay), data, request.user)
         return f"Payment of {data['amount']} {settings.CURRENCY} recorded."
 
     return _folio_form_result(request, stay, "payment_form", PaymentForm(request.POST), act)
@@ -119,14 +132,7 @@ def folio_charge(request, stay_pk: int):
     stay = _stay(stay_pk)
 
     def act(data):
-        services.folio_post_charge(
-            folio=services.folio_for_stay(stay),
-            kind=data["kind"],
-            description=data["description"],
-            amount=data["amount"],
-            tax_rate=data["tax_rate"],
-            by=request.user,
-        )
+        post_charge(services.folio_for_stay(stay), data, request.user)
         return f"{data['description']} posted."
 
     return _folio_form_result(request, stay, "charge_form", ChargeForm(request.POST), act)
